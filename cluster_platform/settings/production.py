@@ -1,0 +1,19 @@
+"""Production settings: refuse to start without a real secret, DEBUG off, hardened transport."""
+
+import environ
+
+from cluster_platform.settings.base import *  # noqa: F403
+from cluster_platform.settings.base import env
+
+SECRET_KEY = environ.Env()("SECRET_KEY")  # no default: a missing secret stops the process
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from cluster_platform.api.views import api_root
+
+# Every cluster-owned resource lives under this prefix; the isolation tests walk it.
+CLUSTER_PREFIX = "api/v1/clusters/<slug:cluster_slug>/"
+
+cluster_urlpatterns = [
+    path("", include("enterprises.api.cluster_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api_root, name="api-root"),
+    path("api/v1/", include("cluster_platform.api.urls")),
+    path("api/v1/", include("enterprises.api.urls")),
+    path(CLUSTER_PREFIX, include(cluster_urlpatterns)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api-auth/", include("rest_framework.urls")),
+]
+
+handler404 = "cluster_platform.api.errors.json_not_found"
+handler500 = "cluster_platform.api.errors.json_server_error"

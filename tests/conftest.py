@@ -1,0 +1,47 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
+from tests.enterprises.factories import EnterpriseUserFactory, MembershipFactory
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(api_client):
+    """An API client signed in as `user` (force_authenticate skips tokens; auth has its own tests)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def cluster(db):
+    return ClusterFactory()
+
+
+@pytest.fixture
+def staff_user(cluster):
+    """An admin of `cluster`'s agency."""
+    return ClusterStaffFactory(cluster=cluster).user
+
+
+@pytest.fixture
+def member_user_factory(db):
+    """A user owning an enterprise with an approved membership in a cluster, in a role."""
+
+    def make(cluster, role="sme", status="approved"):
+        user = UserFactory()
+        link = EnterpriseUserFactory(user=user)
+        MembershipFactory(cluster=cluster, enterprise=link.enterprise, role=role, status=status)
+        return user
+
+    return make

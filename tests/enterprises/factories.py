@@ -1,0 +1,45 @@
+import factory
+
+from enterprises.models import (
+    Enterprise,
+    EnterpriseRole,
+    EnterpriseUser,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    SizeClass,
+)
+from enterprises.uscc import uscc_compose
+from tests.cluster_platform.factories import ClusterFactory, UserFactory
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    uscc = factory.Sequence(lambda n: uscc_compose(region_code="320214", serial=10_000 + n))
+    name = factory.Sequence(lambda n: f"无锡测试科技有限公司{n}")
+    region_code = "320214"
+    industry_code = "C39"
+    employees = 80
+    operating_revenue = 30_000_000
+    size_class = SizeClass.SMALL
+
+
+class EnterpriseUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EnterpriseUser
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    user = factory.SubFactory(UserFactory)
+    role = EnterpriseRole.OWNER
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    cluster = factory.SubFactory(ClusterFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    role = MembershipRole.SME
+    status = MembershipStatus.APPROVED
