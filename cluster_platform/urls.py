@@ -9,6 +9,9 @@ CLUSTER_PREFIX = "api/v1/clusters/<slug:cluster_slug>/"
 
 cluster_urlpatterns = [
     path("", include("enterprises.api.cluster_urls")),
+    path("", include("services.api.cluster_urls")),
+    path("", include("policies.api.cluster_urls")),
+    path("", include("matching.api.cluster_urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +19,9 @@ urlpatterns = [
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/", include("cluster_platform.api.urls")),
     path("api/v1/", include("enterprises.api.urls")),
+    path("api/v1/", include("services.api.urls")),
+    path("api/v1/", include("policies.api.urls")),
+    path("api/v1/", include("matching.api.urls")),
     path(CLUSTER_PREFIX, include(cluster_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

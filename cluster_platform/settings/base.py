@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "cluster_platform",
     "enterprises",
+    "services",
+    "policies",
+    "matching",
 ]
 
 MIDDLEWARE = [

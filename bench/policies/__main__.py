@@ -1,0 +1,22 @@
+"""`make bench-policies`: import, search, calculator and reverse-match figures in one run.
+
+The library part (import, search against the scan baseline) lives in bench/policies/library.py,
+the eligibility part (calculator, reverse match) in bench/policies/eligibility.py; each exposes
+`run(connection) -> dict` of figures.
+"""
+
+from bench.common import bench_database, summary_line
+
+
+def main() -> None:
+    from bench.policies import eligibility, library
+
+    with bench_database() as connection:
+        figures = {}
+        figures.update(library.run(connection))
+        figures.update(eligibility.run(connection))
+    print(summary_line("policies", figures))
+
+
+if __name__ == "__main__":
+    main()

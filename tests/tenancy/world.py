@@ -1,0 +1,85 @@
+"""The two-cluster world the isolation tests attack.
+
+Cluster A is the victim, cluster B the attacker's home. Every app contributes the rows of its
+cluster-owned models through a module `tests/<app>/world.py` that defines
+
+    def build(world: World) -> None
+
+which creates rows in cluster A (and, where useful, B) using the people below, and adds to
+`world.public_ids` the ids of A's rows that anyone may see (published catalog entries).
+The harness discovers those modules by name, so a new app only has to add its own.
+"""
+
+import importlib
+from dataclasses import dataclass, field
+
+from cluster_platform.models import Cluster, StaffRole, User
+from enterprises.models import Enterprise, MembershipRole
+from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
+from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+
+LOCAL_APPS = ["cluster_platform", "enterprises", "services", "policies", "matching"]
+ATTACKER_ROLES = ["anonymous", "sme", "partner", "admin", "operator", "viewer"]
+
+
+@dataclass
+class ClusterPeople:
+    cluster: Cluster
+    admin: User
+    operator: User
+    viewer: User
+    sme_user: User
+    sme: Enterprise
+    partner_user: User
+    partner: Enterprise
+
+    def user_for(self, role: str) -> User | None:
+        return (
+            None
+            if role == "anonymous"
+            else getattr(self, {"sme": "sme_user", "partner": "partner_user"}.get(role, role))
+        )
+
+
+@dataclass
+class World:
+    a: ClusterPeople
+    b: ClusterPeople
+    public_ids: set[str] = field(default_factory=set)
+
+
+def _people(slug: str) -> ClusterPeople:
+    cluster = ClusterFactory(slug=slug)
+    staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
+    sme_user, partner_user = UserFactory(), UserFactory()
+    sme = EnterpriseFactory(name=f"{slug} SME")
+    partner = EnterpriseFactory(name=f"{slug} partner", industry_code="I65")
+    EnterpriseUserFactory(enterprise=sme, user=sme_user)
+    EnterpriseUserFactory(enterprise=partner, user=partner_user)
+    MembershipFactory(cluster=cluster, enterprise=sme, role=MembershipRole.SME)
+    MembershipFactory(
+        cluster=cluster, enterprise=partner, role=MembershipRole.PARTNER, partner_tier="certified"
+    )
+    return ClusterPeople(
+        cluster=cluster,
+        admin=staff[StaffRole.ADMIN],
+        operator=staff[StaffRole.OPERATOR],
+        viewer=staff[StaffRole.VIEWER],
+        sme_user=sme_user,
+        sme=sme,
+        partner_user=partner_user,
+        partner=partner,
+    )
+
+
+def build_world() -> World:
+    world = World(a=_people("victim-a"), b=_people("attacker-b"))
+    for app in LOCAL_APPS:
+        try:
+            module = importlib.import_module(f"tests.{app}.world")
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.{app}.world" and error.name != f"tests.{app}":
+                raise
+            continue
+        module.build(world)
+    return world
