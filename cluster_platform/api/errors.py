@@ -3,21 +3,24 @@
 DRF errors go through drf-standardized-errors:
     {"type": "validation_error" | "client_error" | "server_error",
      "errors": [{"code": "...", "detail": "...", "attr": "field.path" | null}]}
-The Django-level handlers below give a 404 or 500 outside a DRF view the same shape.
+Services raise Django's ValidationError; the handler below turns it into DRF's so it gets
+the same field-level shape. The Django-level handlers give a 404 or 500 outside a DRF view
+(an unknown URL, a crash in middleware) the same shape.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework.exceptions import ValidationError
+from rest_framework.serializers import as_serializer_error
 
 
-class Conflict(APIException):
-    """409: the request is well-formed but contradicts the current state (a duplicate, a bad transition)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
+class PlatformExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            return ValidationError(detail=as_serializer_error(exc))
+        return super().convert_known_exceptions(exc)
 
 
 def error_body(error_type: str, code: str, detail: str, attr: str | None = None) -> dict:

@@ -166,6 +166,7 @@ REST_KNOX = {
 
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "EXCEPTION_HANDLER_CLASS": "cluster_platform.api.errors.PlatformExceptionHandler",
 }
 
 SPECTACULAR_SETTINGS = {
