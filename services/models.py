@@ -154,3 +154,39 @@ class Demand(TimestampedModel):
 
     def __str__(self):
         return self.title
+
+
+class EngagementStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DELIVERED = "delivered", _("delivered")
+    COMPLETED = "completed", _("completed")
+    DISPUTED = "disputed", _("disputed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Engagement(TimestampedModel):
+    """A service order: an SME requests a partner's offering, optionally for one of its demands."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="engagements")
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="engagements")
+    sme = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="engagements_requested")
+    partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="engagements_received")
+    demand = models.ForeignKey(
+        Demand, null=True, blank=True, on_delete=models.SET_NULL, related_name="engagements"
+    )
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=EngagementStatus.choices, default=EngagementStatus.REQUESTED
+    )
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["cluster", "status"], name="engagement_cluster_status")]
+
+    def __str__(self):
+        return f"{self.sme} -> {self.offering}"
