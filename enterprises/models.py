@@ -54,6 +54,15 @@ class Enterprise(TimestampedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
+    # Construction, real-estate development and leasing and business services are sized on assets.
+    total_assets = models.DecimalField(
+        _("total assets (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     founded_on = models.DateField(_("founding date"), null=True, blank=True)
     qualifications = ArrayField(
         models.CharField(max_length=32, choices=Qualification.choices),
@@ -94,6 +103,10 @@ class Enterprise(TimestampedModel):
             models.CheckConstraint(
                 condition=models.Q(rd_spend__gte=0) | models.Q(rd_spend__isnull=True),
                 name="enterprise_rd_spend_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_assets__gte=0) | models.Q(total_assets__isnull=True),
+                name="enterprise_assets_not_negative",
             ),
         ]
 

@@ -1,0 +1,150 @@
+"""Public, read-only reference tables: GB/T 2260 regions and GB/T 4754-2017 industries.
+
+They are in-memory tables, not querysets: the views filter a list and page through it with the
+standard paginator (a list keeps its order, so paging is deterministic).
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from cluster_platform.api.pagination import StandardPagination
+from cluster_platform.reference.industries import (
+    CLASS,
+    DIVISION,
+    GROUP,
+    SECTION,
+    all_industries,
+    get_industry,
+)
+from cluster_platform.reference.regions import CITY, DISTRICT, PROVINCE, all_regions, get_region
+
+
+class RegionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.ChoiceField(choices=[PROVINCE, CITY, DISTRICT])
+    parent_code = serializers.CharField(allow_null=True)
+
+
+class IndustrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    level = serializers.ChoiceField(choices=[SECTION, DIVISION, GROUP, CLASS])
+    parent_code = serializers.CharField(allow_null=True)
+
+
+def industry_parent_code(code: str) -> str | None:
+    """The nearest ancestor in the table: a class's group, a group's division, a division's section."""
+    industries = all_industries()
+    for length in (4, 3, 1):
+        if length < len(code) and code[:length] in industries:
+            return code[:length]
+    return None
+
+
+def _choice(request, name: str, choices: list[str]) -> str | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    if value not in choices:
+        raise ValidationError({name: [_("Select one of: %(choices)s.") % {"choices": ", ".join(choices)}]})
+    return value
+
+
+SEARCH = OpenApiParameter("search", OpenApiTypes.STR, description="Part of the name")
+PARENT = OpenApiParameter("parent", OpenApiTypes.STR, description="Code of the parent entry")
+CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
+
+
+class ReferenceViewSet(viewsets.ViewSet):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9A-Za-z]+"
+
+    def _paginated(self, request, rows: list[dict], serializer_class):
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class RegionViewSet(ReferenceViewSet):
+    """GB/T 2260 administrative divisions current in python-stdnum's table."""
+
+    @extend_schema(
+        parameters=[
+            PARENT,
+            OpenApiParameter("level", OpenApiTypes.STR, enum=[PROVINCE, CITY, DISTRICT]),
+            SEARCH,
+        ],
+        responses=RegionSerializer(many=True),
+    )
+    def list(self, request):
+        level = _choice(request, "level", [PROVINCE, CITY, DISTRICT])
+        parent = request.query_params.get("parent") or None
+        search = (request.query_params.get("search") or "").strip()
+        rows = [
+            region.__dict__
+            for code, region in sorted(all_regions().items())
+            if (level is None or region.level == level)
+            and (parent is None or region.parent_code == parent)
+            and (not search or search in region.name)
+        ]
+        return self._paginated(request, rows, RegionSerializer)
+
+    @extend_schema(parameters=[CODE], responses=RegionSerializer)
+    def retrieve(self, request, code=None):
+        region = get_region(code)
+        if region is None:
+            raise NotFound()
+        return Response(RegionSerializer(region.__dict__).data)
+
+
+class IndustryViewSet(ReferenceViewSet):
+    """GB/T 4754-2017 industries: sections, divisions, and groups and classes where the table has them."""
+
+    @staticmethod
+    def _row(industry) -> dict:
+        return {
+            "code": industry.code,
+            "name": industry.name,
+            "name_en": industry.name_en,
+            "level": industry.level,
+            "parent_code": industry_parent_code(industry.code),
+        }
+
+    @extend_schema(
+        parameters=[
+            PARENT,
+            OpenApiParameter("level", OpenApiTypes.STR, enum=[SECTION, DIVISION, GROUP, CLASS]),
+            SEARCH,
+        ],
+        responses=IndustrySerializer(many=True),
+    )
+    def list(self, request):
+        level = _choice(request, "level", [SECTION, DIVISION, GROUP, CLASS])
+        parent = request.query_params.get("parent") or None
+        search = (request.query_params.get("search") or "").strip().lower()
+        rows = []
+        for _code, industry in sorted(all_industries().items()):
+            row = self._row(industry)
+            if (
+                (level is None or industry.level == level)
+                and (parent is None or row["parent_code"] == parent)
+                and (not search or search in industry.name or search in industry.name_en.lower())
+            ):
+                rows.append(row)
+        return self._paginated(request, rows, IndustrySerializer)
+
+    @extend_schema(parameters=[CODE], responses=IndustrySerializer)
+    def retrieve(self, request, code=None):
+        industry = get_industry(code)
+        if industry is None:
+            raise NotFound()
+        return Response(IndustrySerializer(self._row(industry)).data)

@@ -1,0 +1,55 @@
+"""Reads for the enterprise registry, scoped to what the caller may see."""
+
+from django.db.models import Prefetch, QuerySet
+
+from cluster_platform.models import Cluster
+from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipStatus
+
+
+def enterprise_list_for_user(*, user) -> QuerySet[Enterprise]:
+    """The enterprises a user acts for (as owner or member)."""
+    return Enterprise.objects.filter(users__user=user).order_by("name", "id")
+
+
+def enterprise_users(*, enterprise: Enterprise) -> QuerySet[EnterpriseUser]:
+    return (
+        EnterpriseUser.objects.filter(enterprise=enterprise)
+        .select_related("user")
+        .order_by("user__email", "id")
+    )
+
+
+def membership_list(*, cluster: Cluster) -> QuerySet[Membership]:
+    """All of a cluster's memberships; callers narrow by role (the API) before listing."""
+    return (
+        Membership.objects.filter(cluster=cluster)
+        .select_related("enterprise", "applied_by", "decided_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def approved_memberships_prefetch(*, cluster: Cluster) -> Prefetch:
+    """Prefetch an enterprise's approved memberships in one cluster into `.cluster_memberships`."""
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.filter(cluster=cluster, status=MembershipStatus.APPROVED).order_by(
+            "role"
+        ),
+        to_attr="cluster_memberships",
+    )
+
+
+def member_directory(*, cluster: Cluster) -> QuerySet[Enterprise]:
+    """Enterprises with an approved membership in the cluster, one row each, with their roles."""
+    approved = Membership.objects.filter(cluster=cluster, status=MembershipStatus.APPROVED)
+    return (
+        Enterprise.objects.filter(id__in=approved.values("enterprise_id"))
+        .prefetch_related(approved_memberships_prefetch(cluster=cluster))
+        .order_by("name", "id")
+    )
+
+
+def enterprises_verifiable(*, cluster: Cluster) -> QuerySet[Enterprise]:
+    """Enterprises the cluster's agency may verify: those that applied to it and were not rejected."""
+    memberships = Membership.objects.filter(cluster=cluster).exclude(status=MembershipStatus.REJECTED)
+    return Enterprise.objects.filter(id__in=memberships.values("enterprise_id")).order_by("name", "id")
