@@ -30,12 +30,12 @@ def staff_add(*, cluster: Cluster, email: str, role: str, by) -> ClusterStaff:
     if role not in StaffRole.values:
         raise ValidationError({"role": [_("Unknown role.")]})
     if ClusterStaff.objects.filter(cluster=cluster, user=user).exists():
-        raise Conflict(_("This user is already on the cluster's staff."))
+        raise Conflict({"email": [_("This user is already on the cluster's staff.")]})
     try:
         with transaction.atomic():
             staff = ClusterStaff.objects.create(cluster=cluster, user=user, role=role)
     except IntegrityError:
-        raise Conflict(_("This user is already on the cluster's staff.")) from None
+        raise Conflict({"email": [_("This user is already on the cluster's staff.")]}) from None
     audit_record(cluster=cluster, actor=by, action="staff.added", target=staff, after={"role": role})
     return staff
 

@@ -49,7 +49,7 @@ PROFILE_FIELDS = (
 
 
 def uscc_normalise(value: str) -> str:
-    """The compact, upper-case form of a 统一社会信用代码, or a field-level ValidationError.
+    """The compact, upper-case form of a 统一社会信用代码, or a ValidationError saying what is wrong.
 
     stdnum does the checking (length, character set, the organisation code's and the USCC's
     check digits); this only turns its exceptions into messages a user can act on.
@@ -57,12 +57,15 @@ def uscc_normalise(value: str) -> str:
     try:
         return stdnum_uscc.validate(value or "")
     except InvalidLength:
-        message = _("A unified social credit code has 18 characters.")
+        message, code = _("A unified social credit code has 18 characters."), "invalid_length"
     except InvalidChecksum:
-        message = _("The check digit does not match: please check the code for typing errors.")
+        message, code = (
+            _("The check digit does not match: please check the code for typing errors."),
+            "invalid_checksum",
+        )
     except (InvalidFormat, InvalidComponent):
-        message = _("This is not a valid unified social credit code.")
-    raise ValidationError({"uscc": [message]}, code="invalid_uscc")
+        message, code = _("This is not a valid unified social credit code."), "invalid_format"
+    raise ValidationError(message, code=code)
 
 
 def _recompute_size(enterprise: Enterprise) -> None:
@@ -88,21 +91,26 @@ def _apply_profile(enterprise: Enterprise, data: dict[str, Any]) -> None:
     enterprise.full_clean(exclude=["uscc"], validate_unique=False)
 
 
+def _duplicate_uscc() -> dict:
+    return {"uscc": [_("An enterprise with this unified social credit code is already registered.")]}
+
+
 @transaction.atomic
 def enterprise_register(*, uscc: str, data: dict[str, Any], by) -> Enterprise:
     """Register a legal entity once for the whole platform; the registering user becomes its owner."""
-    code = uscc_normalise(uscc)
+    try:
+        code = uscc_normalise(uscc)
+    except ValidationError as error:
+        raise ValidationError({"uscc": error}) from None
     enterprise = Enterprise(uscc=code)
     _apply_profile(enterprise, data)
     if Enterprise.objects.filter(uscc=code).exists():
-        raise Conflict(_("An enterprise with this unified social credit code is already registered."))
+        raise Conflict(_duplicate_uscc())
     try:
         with transaction.atomic():
             enterprise.save()
     except IntegrityError:  # registered concurrently between the check and the insert
-        raise Conflict(
-            _("An enterprise with this unified social credit code is already registered.")
-        ) from None
+        raise Conflict(_duplicate_uscc()) from None
     EnterpriseUser.objects.create(enterprise=enterprise, user=by, role=EnterpriseRole.OWNER)
     return enterprise
 
@@ -127,7 +135,7 @@ def enterprise_user_invite(
     if role not in EnterpriseRole.values:
         raise ValidationError({"role": [_("Unknown role.")]})
     if EnterpriseUser.objects.filter(enterprise=enterprise, user=user).exists():
-        raise Conflict(_("This user already acts for the enterprise."))
+        raise Conflict({"email": [_("This user already acts for the enterprise.")]})
     return EnterpriseUser.objects.create(enterprise=enterprise, user=user, role=role)
 
 
@@ -183,7 +191,7 @@ def membership_apply(
     )
     if existing is not None:
         if existing.status != MembershipStatus.REJECTED:
-            raise Conflict(_("This enterprise already has a membership in this role."))
+            raise Conflict({"role": [_("This enterprise already has a membership in this role.")]})
         existing.status = MembershipStatus.PENDING
         existing.application_note = application_note
         existing.applied_by = by
@@ -202,7 +210,7 @@ def membership_apply(
                 applied_by=by,
             )
     except IntegrityError:  # a concurrent application in the same role
-        raise Conflict(_("This enterprise already has a membership in this role.")) from None
+        raise Conflict({"role": [_("This enterprise already has a membership in this role.")]}) from None
 
 
 def _membership_transition(

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cluster_platform.reference import get_industry, get_region
+from cluster_platform.reference import get_industry, get_region, validate_industry_code, validate_region_code
 from enterprises.models import (
     Enterprise,
     EnterpriseRole,
@@ -12,6 +12,7 @@ from enterprises.models import (
     PartnerTier,
     Qualification,
 )
+from enterprises.services import uscc_normalise
 
 PUBLIC_PROFILE_FIELDS = [
     "id",
@@ -62,12 +63,13 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseInputSerializer(serializers.Serializer):
-    """Profile input. Validation of codes, ranges and the USCC is the service's; these only parse."""
+    """Profile input. The service validates again (it is the authority for every caller); checking
+    here as well reports every bad field of a request at once."""
 
     uscc = serializers.CharField(max_length=40, required=False)
     name = serializers.CharField(max_length=200, required=False)
-    region_code = serializers.CharField(max_length=6, required=False)
-    industry_code = serializers.CharField(max_length=5, required=False)
+    region_code = serializers.CharField(max_length=6, required=False, validators=[validate_region_code])
+    industry_code = serializers.CharField(max_length=5, required=False, validators=[validate_industry_code])
     employees = serializers.IntegerField(min_value=0, allow_null=True, required=False)
     operating_revenue = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
@@ -87,6 +89,9 @@ class EnterpriseInputSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
     contact_email = serializers.EmailField(allow_blank=True, required=False)
     website = serializers.URLField(allow_blank=True, required=False)
+
+    def validate_uscc(self, value):
+        return uscc_normalise(value)
 
     def validate_qualifications(self, value):
         return sorted(set(value))

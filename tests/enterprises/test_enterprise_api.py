@@ -95,6 +95,30 @@ def test_bad_input_answers_400_on_the_field_and_writes_nothing(client_for, overr
     assert not EnterpriseUser.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("uscc", "code"),
+    [
+        ("91320214", "invalid_length"),
+        (_wrong_check_digit(VALID_USCC), "invalid_checksum"),
+        ("IOZSV" + VALID_USCC[5:], "invalid_format"),
+    ],
+)
+def test_uscc_errors_say_what_is_wrong(client_for, uscc, code):
+    response = client_for(UserFactory()).post("/api/v1/enterprises/", _payload(uscc=uscc), format="json")
+
+    assert _fields(response) == {"uscc": code}
+
+
+def test_every_bad_field_is_reported_at_once(client_for):
+    response = client_for(UserFactory()).post(
+        "/api/v1/enterprises/",
+        _payload(uscc="123", region_code="999999", industry_code="Q99", employees=-1),
+        format="json",
+    )
+
+    assert set(_fields(response)) == {"uscc", "region_code", "industry_code", "employees"}
+
+
 def test_duplicate_uscc_answers_409_and_writes_nothing(client_for):
     EnterpriseFactory(uscc=VALID_USCC)
     user = UserFactory()
@@ -102,6 +126,8 @@ def test_duplicate_uscc_answers_409_and_writes_nothing(client_for):
     response = client_for(user).post("/api/v1/enterprises/", _payload(uscc=VALID_USCC.lower()), format="json")
 
     assert response.status_code == 409
+    assert response.json()["errors"][0]["attr"] == "uscc"
+    assert response.json()["errors"][0]["code"] == "conflict"
     assert Enterprise.objects.count() == 1
     assert not EnterpriseUser.objects.filter(user=user).exists()
 
@@ -222,6 +248,7 @@ def test_inviting_an_existing_user_again_answers_409(client_for):
     )
 
     assert response.status_code == 409
+    assert response.json()["errors"][0]["attr"] == "email"
     assert EnterpriseUser.objects.count() == 2
 
 

@@ -61,6 +61,7 @@ def test_a_duplicate_application_answers_409(client_for, pending, applicant):
     )
 
     assert response.status_code == 409
+    assert response.json()["errors"][0]["attr"] == "role"
     assert Membership.objects.filter(enterprise=applicant.enterprise).count() == 1
 
 

@@ -67,6 +67,7 @@ def test_adding_existing_staff_answers_409(client_for, people):
     )
 
     assert response.status_code == 409
+    assert response.json()["errors"][0]["attr"] == "email"
     assert ClusterStaff.objects.get(cluster=people.cluster, user=people.viewer).role == "viewer"
 
 
