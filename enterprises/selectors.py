@@ -22,9 +22,7 @@ def enterprise_users(*, enterprise: Enterprise) -> QuerySet[EnterpriseUser]:
 def membership_list(*, cluster: Cluster) -> QuerySet[Membership]:
     """All of a cluster's memberships; callers narrow by role (the API) before listing."""
     return (
-        Membership.objects.filter(cluster=cluster)
-        .select_related("enterprise", "applied_by", "decided_by")
-        .order_by("-created_at", "-id")
+        Membership.objects.filter(cluster=cluster).select_related("enterprise").order_by("-created_at", "-id")
     )
 
 

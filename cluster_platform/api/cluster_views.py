@@ -45,7 +45,7 @@ class ClusterStaffViewSet(
     model = ClusterStaff
     serializer_class = ClusterStaffSerializer
     filterset_fields = ["role"]
-    ordering_fields = ["created_at"]
+    ordering_fields: list[str] = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     permission_classes = [IsClusterStaff]
     action_permissions = {
@@ -119,7 +119,7 @@ class AuditLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterS
     model = AuditLog
     serializer_class = AuditLogSerializer
     filterset_class = AuditLogFilter
-    ordering_fields = []
+    ordering_fields: list[str] = []
     permission_classes = [IsClusterStaff]
 
     def scoped_queryset(self):

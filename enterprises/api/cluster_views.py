@@ -56,7 +56,7 @@ class MembershipViewSet(
     model = Membership
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
-    ordering_fields = ["created_at", "decided_at"]
+    ordering_fields: list[str] = []  # one deterministic order (newest first), see the selector
     permission_classes = [IsAuthenticatedUser]
     action_permissions = {
         "approve": [IsClusterStaffWriter],
@@ -175,7 +175,7 @@ class MemberDirectoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, C
     cluster_field = "memberships__cluster"
     serializer_class = DirectoryEntrySerializer
     filterset_class = DirectoryFilter
-    ordering_fields = ["name", "employees"]
+    ordering_fields: list[str] = []  # by name, then id: deterministic across pages
     permission_classes = [IsClusterStaff | IsClusterMember]
     action_permissions = {"verify": [IsClusterStaffWriter], "unverify": [IsClusterStaffWriter]}
 

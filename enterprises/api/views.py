@@ -31,6 +31,7 @@ class EnterpriseViewSet(
     serializer_class = EnterpriseSerializer
     lookup_value_regex = UUID_LOOKUP_REGEX
     filterset_fields = ["size_class", "industry_code", "region_code"]
+    ordering_fields: list[str] = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
