@@ -191,6 +191,12 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        # services: service delivery
+        "EngagementStatusEnum": "services.models.EngagementStatus",
+        "EngagementPartyEnum": "services.models.EngagementParty",
+        "MachineStatusEnum": "services.models.MachineStatus",
+        "MachineApprovalEnum": "services.models.MachineApproval",
+        "BookingStatusEnum": "services.models.BookingStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
