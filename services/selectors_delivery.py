@@ -3,12 +3,13 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles
+from enterprises.models import Membership, MembershipRole, MembershipStatus
 from services import slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,
@@ -58,13 +59,25 @@ def partner_rating_list() -> QuerySet[PartnerRating]:
     )
 
 
+def partner_in_good_standing() -> Exists:
+    """The machine's partner holds an approved partner membership of the machine's cluster."""
+    return Exists(
+        Membership.objects.filter(
+            cluster_id=OuterRef("cluster_id"),
+            enterprise_id=OuterRef("partner_id"),
+            role=MembershipRole.PARTNER,
+            status=MembershipStatus.APPROVED,
+        )
+    )
+
+
 def machine_list(*, roles: ClusterRoles) -> QuerySet[Machine]:
-    """Approved, online machines are public catalog entries; a partner also sees all of its own,
-    the agency sees every machine of the cluster."""
+    """Approved, online machines of partners in good standing are public catalog entries; a partner
+    also sees all of its own, the agency sees every machine of the cluster."""
     queryset = Machine.objects.select_related("partner")
     if not roles.is_staff:
         queryset = queryset.filter(
-            Q(approval=MachineApproval.APPROVED, status=MachineStatus.ONLINE)
+            Q(partner_in_good_standing(), approval=MachineApproval.APPROVED, status=MachineStatus.ONLINE)
             | Q(partner_id__in=roles.partner_enterprise_ids)
         )
     return queryset.order_by("name", "id")

@@ -6,7 +6,7 @@ from cluster_platform.exceptions import Conflict
 from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus
 from services import engagement_flow
-from services.models import Demand, Engagement, Offering, OfferingStatus
+from services.models import Demand, DemandStatus, Engagement, Offering, OfferingStatus
 from services.services_delivery import MAX_REASON_LENGTH, engagement_notify, engagement_record_event
 
 
@@ -32,6 +32,8 @@ def engagement_request(
         errors["offering"] = [_("You cannot request your own offering.")]
     if demand is not None and (demand.cluster_id != cluster.pk or demand.sme_id != sme.pk):
         errors["demand"] = [_("This demand is not one of your demands in this cluster.")]
+    elif demand is not None and demand.status in (DemandStatus.CLOSED, DemandStatus.CANCELLED):
+        errors["demand"] = [_("This demand is closed.")]
     message = (message or "").strip()
     if len(message) > MAX_REASON_LENGTH:
         errors["message"] = [_("At most %(limit)d characters.") % {"limit": MAX_REASON_LENGTH}]

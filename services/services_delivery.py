@@ -18,12 +18,14 @@ from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles, cluster_roles_for
 from cluster_platform.services import audit_record, notification_send
-from enterprises.models import Enterprise, EnterpriseUser
+from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipRole, MembershipStatus
 from services import engagement_flow, slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,
     Booking,
     BookingStatus,
+    Demand,
+    DemandStatus,
     Engagement,
     EngagementEvent,
     Machine,
@@ -129,6 +131,23 @@ def engagement_notify(*, engagement: Engagement, event: EngagementEvent) -> None
         )
 
 
+def demand_follow_engagement(*, engagement: Engagement) -> None:
+    """Move the SME's demand along with the engagement that serves it: in progress when work
+    starts, closed when the engagement completes. Only forward, and only from the states that
+    precede it, so a demand the SME closed or cancelled meanwhile is left alone."""
+    if engagement.demand_id is None:
+        return
+    if engagement.status == engagement_flow.IN_PROGRESS:
+        Demand.objects.filter(
+            pk=engagement.demand_id, status__in=[DemandStatus.OPEN, DemandStatus.MATCHED]
+        ).update(status=DemandStatus.IN_PROGRESS)
+    elif engagement.status == engagement_flow.COMPLETED:
+        Demand.objects.filter(
+            pk=engagement.demand_id,
+            status__in=[DemandStatus.OPEN, DemandStatus.MATCHED, DemandStatus.IN_PROGRESS],
+        ).update(status=DemandStatus.CLOSED)
+
+
 @transaction.atomic
 def engagement_transition(
     *,
@@ -195,6 +214,7 @@ def engagement_transition(
 
     engagement.status = transition.target
     engagement.save(update_fields=["status", "updated_at"])
+    demand_follow_engagement(engagement=engagement)
     event = engagement_record_event(
         engagement=engagement, action=action, from_status=current, by=by, party=party, reason=reason
     )
@@ -502,7 +522,13 @@ def booking_create(
         raise ValidationError(errors)
 
     machine = Machine.objects.select_for_update().get(pk=machine.pk)
-    if machine.approval != MachineApproval.APPROVED:
+    partner_admitted = Membership.objects.filter(
+        cluster=cluster,
+        enterprise_id=machine.partner_id,
+        role=MembershipRole.PARTNER,
+        status=MembershipStatus.APPROVED,
+    ).exists()
+    if machine.approval != MachineApproval.APPROVED or not partner_admitted:
         raise ValidationError({"machine": [_("This machine is not open for booking.")]})
     if machine.status != MachineStatus.ONLINE:
         raise Conflict(

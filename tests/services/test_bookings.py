@@ -279,3 +279,26 @@ def test_booking_list_query_count_does_not_grow(client_for, scene, django_assert
     add(10, 5)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(scene.url("bookings/")).json()["count"] == 12
+
+
+def test_machine_of_another_cluster_cannot_be_booked(client_for, scene):
+    elsewhere = build_scene()
+    start, end = local_slot(3, 9)
+    response = _book(client_for, scene, start, end, machine=elsewhere.machine)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "machine"
+    assert not Booking.objects.exists()
+
+
+def test_service_refuses_a_machine_that_went_offline_meanwhile(scene):
+    from cluster_platform.exceptions import Conflict
+    from services.services_delivery import booking_create
+
+    start, end = local_slot(3, 9)
+    stale = scene.machine
+    type(stale).objects.filter(pk=stale.pk).update(status="maintenance")
+    with pytest.raises(Conflict):
+        booking_create(
+            cluster=scene.cluster, machine=stale, sme=scene.sme, by=scene.sme_user, start=start, end=end
+        )
+    assert not Booking.objects.exists()

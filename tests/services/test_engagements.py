@@ -314,3 +314,51 @@ def test_list_query_count_does_not_grow_with_rows(client_for, scene, django_asse
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(scene.url("engagements/"))
     assert response.json()["count"] == 12
+
+
+def _demand(scene, **fields):
+    from services.models import Demand
+
+    return Demand.objects.create(cluster=scene.cluster, sme=scene.sme, title="产线传感器选型", **fields)
+
+
+def test_engagement_for_a_demand_moves_the_demand_along(client_for, scene):
+    demand = _demand(scene)
+    engagement_id = _request(client_for, scene, demand=str(demand.pk)).json()["id"]
+    engagement = Engagement.objects.get(pk=engagement_id)
+    assert engagement.demand == demand
+
+    for user, action in ((scene.partner_user, "accept"), (scene.partner_user, "start")):
+        _act(client_for, scene, user, engagement, action)
+    demand.refresh_from_db()
+    assert demand.status == "in_progress"
+    _act(client_for, scene, scene.partner_user, engagement, "deliver")
+    _act(client_for, scene, scene.sme_user, engagement, "confirm")
+    demand.refresh_from_db()
+    assert demand.status == "closed"
+
+
+@pytest.mark.parametrize("status", ["closed", "cancelled"])
+def test_closed_demands_and_other_smes_demands_are_refused(client_for, scene, status):
+    from services.models import Demand
+
+    closed = _demand(scene, status=status)
+    foreign = Demand.objects.create(cluster=scene.cluster, sme=scene.other_sme, title="别家的需求")
+    for demand in (closed, foreign):
+        response = _request(client_for, scene, demand=str(demand.pk))
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["attr"] == "demand"
+    assert not Engagement.objects.exists()
+
+
+def test_another_clusters_engagement_answers_404_and_is_untouched(client_for, scene):
+    elsewhere = build_scene()
+    foreign = EngagementFactory(offering=elsewhere.offering, sme=elsewhere.sme)
+    # Even the agency of this cluster, and the foreign engagement's own partner, through this cluster's URL.
+    for user in (scene.admin, elsewhere.partner_user):
+        assert client_for(user).get(scene.url(f"engagements/{foreign.pk}/")).status_code in (403, 404)
+        response = client_for(user).post(scene.url(f"engagements/{foreign.pk}/accept/"), {})
+        assert response.status_code in (403, 404)
+    assert client_for(scene.admin).post(scene.url(f"engagements/{foreign.pk}/accept/"), {}).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.status == "requested"

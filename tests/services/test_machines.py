@@ -196,3 +196,24 @@ def test_machine_list_query_count_does_not_grow(client_for, scene, django_assert
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(scene.url("machines/")).json()["count"] == 25
         assert client.get(scene.url("moderation/machines/")).json()["count"] == 12
+
+
+def test_machines_of_a_suspended_partner_leave_the_public_catalog(client_for, scene):
+    from enterprises.models import Membership
+
+    Membership.objects.filter(cluster=scene.cluster, enterprise=scene.partner).update(status="suspended")
+    assert client_for(None).get(scene.url("machines/")).json()["count"] == 0
+    assert client_for(scene.viewer).get(scene.url("machines/")).json()["count"] == 1
+
+
+def test_another_clusters_machine_answers_404(client_for, scene):
+    elsewhere = build_scene()
+    for path in ("", "calendar/", "utilisation/"):
+        assert (
+            client_for(scene.admin).get(scene.url(f"machines/{elsewhere.machine.pk}/{path}")).status_code
+            == 404
+        )
+    pending = MachineFactory(cluster=elsewhere.cluster, partner=elsewhere.partner, approval="pending")
+    assert client_for(scene.admin).post(scene.url(f"machines/{pending.pk}/approve/"), {}).status_code == 404
+    pending.refresh_from_db()
+    assert pending.approval == "pending"
