@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
@@ -98,15 +99,15 @@ def engagement_record_event(
 # --- Engagements ----------------------------------------------------------------------------------
 
 _NOTIFY_COUNTERPART = {
-    "request": _("New service request"),
-    "accept": _("Your service request was accepted"),
-    "decline": _("Your service request was declined"),
-    "start": _("Work on your service request has started"),
-    "deliver": _("Your service was delivered: please confirm or dispute"),
-    "confirm": _("The client confirmed completion"),
-    "dispute": _("The client disputed the delivery"),
-    "cancel": _("A service engagement was cancelled"),
-    "resolve": _("The agency resolved a disputed engagement"),
+    "request": gettext_lazy("New service request"),
+    "accept": gettext_lazy("Your service request was accepted"),
+    "decline": gettext_lazy("Your service request was declined"),
+    "start": gettext_lazy("Work on your service request has started"),
+    "deliver": gettext_lazy("Your service was delivered: please confirm or dispute"),
+    "confirm": gettext_lazy("The client confirmed completion"),
+    "dispute": gettext_lazy("The client disputed the delivery"),
+    "cancel": gettext_lazy("A service engagement was cancelled"),
+    "resolve": gettext_lazy("The agency resolved a disputed engagement"),
 }
 
 

@@ -1,10 +1,12 @@
 import django_filters
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from cluster_platform.api.permissions import (
@@ -35,6 +37,19 @@ from services.models import (
     Review,
 )
 from services.services import engagement_request
+
+
+class StableOrderingFilter(OrderingFilter):
+    """?ordering= with the id appended, so that pages stay deterministic when sort keys tie."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering = [*ordering, "id"]
+        return ordering
+
+
+FILTERS = [DjangoFilterBackend, StableOrderingFilter]
 
 
 def _acting_enterprise(*, requested, allowed: frozenset, field: str) -> Enterprise:
@@ -97,6 +112,7 @@ class EngagementViewSet(
     model = Engagement
     serializer_class = s.EngagementSerializer
     filterset_class = EngagementFilter
+    filter_backends = FILTERS
     ordering_fields = ["created_at", "updated_at"]
     action_permissions = {
         "list": _ENGAGEMENT_READERS,
@@ -267,6 +283,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSco
     model = Review
     serializer_class = s.ReviewSerializer
     filterset_class = ReviewFilter
+    filter_backends = FILTERS
     ordering_fields = ["created_at", "rating"]
     permission_classes = [ReadOnly]
 
@@ -280,6 +297,7 @@ class PartnerRatingViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     model = PartnerRating
     serializer_class = s.PartnerRatingSerializer
     filterset_fields = ["partner"]
+    filter_backends = [DjangoFilterBackend]
     permission_classes = [ReadOnly]
 
     def scoped_queryset(self):
@@ -319,6 +337,7 @@ class MachineViewSet(
     model = Machine
     serializer_class = s.MachineSerializer
     filterset_class = MachineFilter
+    filter_backends = FILTERS
     ordering_fields = ["name", "hourly_rate", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_permissions = {
@@ -478,6 +497,7 @@ class BookingViewSet(
     model = Booking
     serializer_class = s.BookingSerializer
     filterset_class = BookingFilter
+    filter_backends = FILTERS
     ordering_fields = ["start", "created_at"]
     action_permissions = {
         "list": _BOOKING_READERS,

@@ -217,3 +217,18 @@ def test_another_clusters_machine_answers_404(client_for, scene):
     assert client_for(scene.admin).post(scene.url(f"machines/{pending.pk}/approve/"), {}).status_code == 404
     pending.refresh_from_db()
     assert pending.approval == "pending"
+
+
+def test_ordering_keeps_a_unique_tiebreaker(client_for, scene):
+    for _ in range(5):
+        MachineFactory(cluster=scene.cluster, partner=scene.partner, hourly_rate="100.00")
+    client = client_for(scene.viewer)
+    pages = [
+        client.get(scene.url(f"machines/?ordering=hourly_rate&page_size=2&page={page}")).json()["results"]
+        for page in (1, 2, 3)
+    ]
+    ids = [row["id"] for page in pages for row in page]
+    assert len(ids) == len(set(ids)) == 6
+    assert (
+        client.get(scene.url("machines/?ordering=decision_reason")).status_code == 200
+    )  # ignored, not an error
