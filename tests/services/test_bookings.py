@@ -302,3 +302,20 @@ def test_service_refuses_a_machine_that_went_offline_meanwhile(scene):
             cluster=scene.cluster, machine=stale, sme=scene.sme, by=scene.sme_user, start=start, end=end
         )
     assert not Booking.objects.exists()
+
+
+def test_calendar_query_count_does_not_grow(client_for, scene, django_assert_max_num_queries):
+    def add(hours):
+        for hour in hours:
+            start, end = local_slot(2, hour)
+            BookingFactory(machine=scene.machine, sme=scene.sme, start=start, end=end)
+
+    day = local_slot(2, 8)[0].date().isoformat()
+    url = scene.url(f"machines/{scene.machine.pk}/calendar/?date_from={day}&date_to={day}")
+    client = client_for(scene.partner_user)
+    add([8, 9])
+    with django_assert_max_num_queries(10) as small:
+        client.get(url)
+    add(range(10, 20))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get(url).json()["bookings"]) == 12
