@@ -1,6 +1,10 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -186,7 +190,247 @@ class Engagement(TimestampedModel):
         verbose_name = _("engagement")
         verbose_name_plural = _("engagements")
         ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["cluster", "status"], name="engagement_cluster_status")]
+        indexes = [
+            models.Index(fields=["cluster", "status"], name="engagement_cluster_status"),
+            # The capacity check counts an offering's engagements by status.
+            models.Index(fields=["offering", "status"], name="engagement_offering_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sme=models.F("partner")), name="engagement_sme_is_not_partner"
+            ),
+            # One open engagement per SME and offering: a second request while one is open is a 409.
+            models.UniqueConstraint(
+                fields=["cluster", "offering", "sme"],
+                condition=models.Q(
+                    status__in=["requested", "accepted", "in_progress", "delivered", "disputed"]
+                ),
+                name="uniq_open_engagement_per_sme_offering",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.sme} -> {self.offering}"
+
+
+class EngagementParty(models.TextChoices):
+    SME = "sme", _("SME")
+    PARTNER = "partner", _("partner")
+    AGENCY = "agency", _("agency")
+
+
+class EngagementEvent(models.Model):
+    """One step of an engagement's life: who moved it from which state to which, when and why."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=16)
+    from_status = models.CharField(
+        _("from status"), max_length=12, choices=EngagementStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=12, choices=EngagementStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_party = models.CharField(_("acting as"), max_length=8, choices=EngagementParty.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("engagement event")
+        verbose_name_plural = _("engagement events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["engagement", "created_at"], name="engagement_event_time")]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class Review(TimestampedModel):
+    """An SME's rating (1 to 5) of a completed engagement; one per engagement."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="reviews")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="reviews")
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="reviews")
+    partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="reviews_received")
+    sme = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="reviews_written")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "engagement"], name="uniq_review_per_engagement"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["offering", "-created_at"], name="review_offering_time"),
+            models.Index(fields=["cluster", "partner"], name="review_cluster_partner"),
+        ]
+
+    def __str__(self):
+        return f"{self.rating}/5 {self.offering}"
+
+
+class PartnerRating(models.Model):
+    """A partner's aggregated review score in one cluster, kept by the review service."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="partner_ratings")
+    partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="ratings")
+    count = models.PositiveIntegerField(_("reviews"), default=0)
+    mean = models.FloatField(_("mean rating"), default=0)
+    bayes = models.FloatField(_("Bayesian rating"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner rating")
+        verbose_name_plural = _("partner ratings")
+        ordering = ["-bayes", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "partner"], name="uniq_partner_rating_per_cluster"),
+        ]
+
+    def __str__(self):
+        return f"{self.partner}: {self.bayes:.2f}"
+
+
+class MachineKind(models.TextChoices):
+    MEMS_DESIGN = "mems_design", _("MEMS design")
+    SIMULATION = "simulation", _("simulation")
+    MANUFACTURING = "manufacturing", _("manufacturing")
+    TEST = "test", _("test")
+    PACKAGING = "packaging", _("packaging")
+    METROLOGY = "metrology", _("metrology and inspection")
+    PROTOTYPING = "prototyping", _("prototyping")
+    OTHER = "other", _("other")
+
+
+class MachineStatus(models.TextChoices):
+    ONLINE = "online", _("online")
+    OFFLINE = "offline", _("offline")
+    MAINTENANCE = "maintenance", _("maintenance")
+
+
+class MachineApproval(models.TextChoices):
+    PENDING = "pending", _("pending review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+def default_opening_hours() -> dict:
+    return {day: ["08:00", "18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+class Machine(TimestampedModel):
+    """A shared machine a partner offers for booking by the hour in one cluster."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="machines")
+    partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="machines")
+    # The partner's own inventory number: the natural key within a cluster.
+    asset_code = models.CharField(_("asset code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=MachineKind.choices)
+    model_name = models.CharField(_("model"), max_length=200)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    location = models.CharField(_("location"), max_length=200)
+    hourly_rate = models.DecimalField(
+        _("hourly rate (CNY)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=MachineStatus.choices, default=MachineStatus.ONLINE
+    )
+    # Weekly opening hours in the cluster's local time: {"mon": ["08:00", "18:00"], ...};
+    # a missing weekday is closed. See services/slots.py for the rules.
+    opening_hours = models.JSONField(_("bookable hours"), default=default_opening_hours)
+    approval = models.CharField(
+        _("approval"), max_length=10, choices=MachineApproval.choices, default=MachineApproval.PENDING
+    )
+    submitted_at = models.DateTimeField(_("submitted for review at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("shared machine")
+        verbose_name_plural = _("shared machines")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "partner", "asset_code"], name="uniq_machine_asset_per_partner"
+            ),
+            models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="machine_rate_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["cluster", "approval", "status"], name="machine_cluster_approval"),
+            models.Index(fields=["cluster", "approval", "submitted_at"], name="machine_moderation_queue"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.model_name})"
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    CONFIRMED = "confirmed", _("confirmed")
+    DECLINED = "declined", _("declined")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Bookings in these states hold their slot: no other booking of the machine may overlap them.
+BOOKING_HOLDING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+class Booking(TimestampedModel):
+    """An SME's reservation of a machine for a time slot [start, end)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="bookings")
+    machine = models.ForeignKey(Machine, on_delete=models.CASCADE, related_name="bookings")
+    sme = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="bookings")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    purpose = models.CharField(_("purpose"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
+    # The hourly rate at booking time, so a later price change does not rewrite agreed prices.
+    hourly_rate = models.DecimalField(_("hourly rate (CNY)"), max_digits=10, decimal_places=2)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by_party = models.CharField(
+        _("cancelled by"), max_length=8, choices=EngagementParty.choices, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("machine booking")
+        verbose_name_plural = _("machine bookings")
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="booking_end_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["machine", "start"], name="booking_machine_start"),
+            models.Index(fields=["cluster", "status", "start"], name="booking_cluster_status_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.machine} {self.start:%Y-%m-%d %H:%M}"

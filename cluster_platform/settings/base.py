@@ -194,6 +194,12 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "cluster_platform.models.StaffRole.choices",
         "EnterpriseRoleEnum": "enterprises.models.EnterpriseRole.choices",
         "MembershipRoleEnum": "enterprises.models.MembershipRole.choices",
+        # services: service delivery
+        "EngagementStatusEnum": "services.models.EngagementStatus",
+        "EngagementPartyEnum": "services.models.EngagementParty",
+        "MachineStatusEnum": "services.models.MachineStatus",
+        "MachineApprovalEnum": "services.models.MachineApproval",
+        "BookingStatusEnum": "services.models.BookingStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

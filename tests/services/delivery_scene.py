@@ -1,0 +1,100 @@
+"""One cluster with a person per role, a published offering and an approved machine.
+
+A plain builder rather than fixtures, so that the delivery tests share it without a conftest."""
+
+from dataclasses import dataclass
+
+from cluster_platform.models import Cluster, StaffRole, User
+from enterprises.models import Enterprise, MembershipRole
+from services.models import Machine, Offering
+from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
+from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.services.factories_delivery import MachineFactory, PublishedOfferingFactory
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "sme",
+    "other_sme",
+    "partner",
+    "other_partner",
+    "admin",
+    "operator",
+    "viewer",
+]
+
+
+@dataclass
+class Scene:
+    cluster: Cluster
+    admin: User
+    operator: User
+    viewer: User
+    sme_user: User
+    sme: Enterprise
+    other_sme_user: User
+    other_sme: Enterprise
+    partner_user: User
+    partner: Enterprise
+    other_partner_user: User
+    other_partner: Enterprise
+    outsider: User
+    offering: Offering
+    machine: Machine
+
+    def user(self, role: str) -> User | None:
+        return {
+            "anonymous": None,
+            "outsider": self.outsider,
+            "sme": self.sme_user,
+            "other_sme": self.other_sme_user,
+            "partner": self.partner_user,
+            "other_partner": self.other_partner_user,
+            "admin": self.admin,
+            "operator": self.operator,
+            "viewer": self.viewer,
+        }[role]
+
+    def url(self, path: str) -> str:
+        return f"/api/v1/clusters/{self.cluster.slug}/{path}"
+
+
+def member(cluster, role: str, **enterprise) -> tuple[User, Enterprise]:
+    user = UserFactory()
+    company = EnterpriseFactory(**enterprise)
+    EnterpriseUserFactory(user=user, enterprise=company)
+    MembershipFactory(
+        cluster=cluster,
+        enterprise=company,
+        role=role,
+        partner_tier="certified" if role == MembershipRole.PARTNER else "",
+    )
+    return user, company
+
+
+def build_scene(*, capacity: int = 2, slug: str | None = None) -> Scene:
+    cluster = ClusterFactory(**({"slug": slug} if slug else {}))
+    staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
+    sme_user, sme = member(cluster, MembershipRole.SME)
+    other_sme_user, other_sme = member(cluster, MembershipRole.SME)
+    partner_user, partner = member(cluster, MembershipRole.PARTNER, industry_code="I65")
+    other_partner_user, other_partner = member(cluster, MembershipRole.PARTNER, industry_code="I65")
+    offering = PublishedOfferingFactory(cluster=cluster, partner=partner, capacity=capacity, membership=False)
+    machine = MachineFactory(cluster=cluster, partner=partner)
+    return Scene(
+        cluster=cluster,
+        admin=staff[StaffRole.ADMIN],
+        operator=staff[StaffRole.OPERATOR],
+        viewer=staff[StaffRole.VIEWER],
+        sme_user=sme_user,
+        sme=sme,
+        other_sme_user=other_sme_user,
+        other_sme=other_sme,
+        partner_user=partner_user,
+        partner=partner,
+        other_partner_user=other_partner_user,
+        other_partner=other_partner,
+        outsider=UserFactory(),
+        offering=offering,
+        machine=machine,
+    )
