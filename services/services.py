@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
-from cluster_platform.reference import get_industry, get_region
+from cluster_platform.reference.industries import get_industry
+from cluster_platform.reference.regions import get_region
 from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus, SizeClass
@@ -77,6 +79,29 @@ def _check_transition(transitions: dict, *, current: str, action: str) -> str:
     return target
 
 
+_INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
+
+
+def industry_code_known(code: str) -> bool:
+    """A GB/T 4754-2017 section, division, group or class whose section or division is on file.
+
+    The shipped table may stop at divisions; a group or class is accepted when it is well
+    formed and its division exists, so that "C3982" is a valid target under "C39".
+    """
+    if get_industry(code) is not None:
+        return True
+    return bool(_INDUSTRY_CODE.match(code)) and len(code) > 3 and get_industry(code[:3]) is not None
+
+
+def validate_industry_prefix(value: str) -> None:
+    if not industry_code_known(value):
+        raise ValidationError(
+            _("%(value)s is not a GB/T 4754-2017 industry code."),
+            code="unknown_industry",
+            params={"value": value},
+        )
+
+
 def _distinct(values) -> list:
     return list(dict.fromkeys(values))
 
@@ -115,7 +140,7 @@ def offering_values_clean(values: dict) -> dict:
         errors["delivery_mode"] = [_("Choose online, offline or hybrid.")]
 
     industries = _distinct(code.strip().upper() for code in cleaned.get("target_industries") or [])
-    unknown = [code for code in industries if get_industry(code) is None]
+    unknown = [code for code in industries if not industry_code_known(code)]
     if unknown:
         errors["target_industries"] = [
             _("Not GB/T 4754-2017 industry codes: %(codes)s.") % {"codes": ", ".join(unknown)}
