@@ -324,6 +324,8 @@ def offering_update(*, offering: Offering, changes: dict, by) -> tuple[Offering,
     OfferingRevision.objects.filter(offering=offering, status=RevisionStatus.PENDING).update(
         status=RevisionStatus.SUPERSEDED, updated_at=timezone.now()
     )
+    if _values_to_json(cleaned) == _values_to_json(offering_values_clean(offering_values(offering))):
+        return offering, None  # back to the approved version: nothing left to review
     revision = OfferingRevision.objects.create(
         cluster_id=offering.cluster_id, offering=offering, data=_values_to_json(cleaned), submitted_by=by
     )

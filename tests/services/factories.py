@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from services.models import DeliveryMode, Demand, Offering, OfferingStatus, PriceModel
 from services.services import offering_search_refresh
@@ -22,7 +23,7 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     delivery_mode = DeliveryMode.ONLINE
     price_model = PriceModel.QUOTE
     status = OfferingStatus.PUBLISHED
-    published_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+    published_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def search(self, create, extracted, **kwargs):

@@ -272,6 +272,15 @@ def test_editing_a_published_offering_goes_to_review(client_for, cluster, partne
     assert again.status_code == 409
 
 
+def test_reverting_a_pending_change_leaves_nothing_to_review(client_for, cluster, partner):
+    offering = OfferingFactory(cluster=cluster, partner=partner.enterprise, title="MES实施")
+    client = client_for(partner.user)
+    client.patch(url(cluster, offering.id), {"title": "MES实施与培训"}, format="json")
+    response = client.patch(url(cluster, offering.id), {"title": "MES实施"}, format="json")
+    assert response.status_code == 200 and response.json()["pending_revision"] is None
+    assert not OfferingRevision.objects.filter(status=RevisionStatus.PENDING).exists()
+
+
 def test_rejected_revision_leaves_the_offering_as_approved(client_for, cluster, partner, staff):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise, title="MES实施")
     client_for(partner.user).patch(url(cluster, offering.id), {"price_model": "free"}, format="json")
