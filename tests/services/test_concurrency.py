@@ -14,9 +14,11 @@ from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
 from tests.enterprises.factories import EnterpriseFactory
 from tests.services.factories import OfferingFactory
 
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture(autouse=True)
-def taxonomy(transactional_db):
+def taxonomy():
     """Transactional tests start from flushed tables: reinstall the taxonomy the migration ships."""
     category_tree_sync(Category)
 
