@@ -112,6 +112,9 @@ class OfferingSerializer(serializers.ModelSerializer):
     category = CategoryBriefSerializer()
     partner = EnterpriseBriefSerializer()
     pending_revision = serializers.SerializerMethodField()
+    relevance = serializers.FloatField(
+        read_only=True, help_text=_("Search rank (ts_rank_cd); present only when searching with q.")
+    )
 
     PRIVATE_FIELDS = ("decision_reason", "submitted_at", "decided_at", "pending_revision")
 
@@ -146,6 +149,7 @@ class OfferingSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
             "pending_revision",
+            "relevance",
         ]
 
     @extend_schema_field(OfferingRevisionBriefSerializer(allow_null=True))
@@ -164,8 +168,6 @@ class OfferingSerializer(serializers.ModelSerializer):
         if not insider:
             for field in self.PRIVATE_FIELDS:
                 data.pop(field, None)
-        if hasattr(offering, "relevance"):
-            data["relevance"] = offering.relevance
         return data
 
 

@@ -374,3 +374,44 @@ def test_moderation_queue_query_count_does_not_grow(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(f"/api/v1/clusters/{cluster.slug}/moderation/offerings/")
     assert response.json()["count"] == 12
+
+
+def test_revisions_are_seen_by_their_partner_and_the_agency(
+    client_for, cluster, partner, other_partner, sme, staff
+):
+    offering = OfferingFactory(cluster=cluster, partner=partner.enterprise)
+    client_for(partner.user).patch(url(cluster, offering.id), {"title": "新标题"}, format="json")
+    revisions_url = f"/api/v1/clusters/{cluster.slug}/offering-revisions/"
+    assert client_for(partner.user).get(revisions_url).json()["count"] == 1
+    assert client_for(staff["viewer"]).get(revisions_url).json()["count"] == 1
+    assert client_for(other_partner.user).get(revisions_url).json()["count"] == 0
+    assert client_for(sme.user).get(revisions_url).status_code == 403
+    revision = OfferingRevision.objects.get()
+    response = client_for(staff["viewer"]).post(f"{revisions_url}{revision.id}/approve/")
+    assert response.status_code == 403
+    revision.refresh_from_db()
+    assert revision.status == RevisionStatus.PENDING
+
+
+def test_revision_list_query_count_does_not_grow(
+    client_for, cluster, partner, staff, django_assert_max_num_queries
+):
+    client = client_for(staff["admin"])
+    revisions_url = f"/api/v1/clusters/{cluster.slug}/offering-revisions/"
+
+    def add(count):
+        for _ in range(count):
+            offering = OfferingFactory(cluster=cluster, partner=partner.enterprise)
+            OfferingRevision.objects.create(cluster=cluster, offering=offering, data={"title": "新"})
+
+    add(2)
+    with django_assert_max_num_queries(10) as small:
+        client.get(revisions_url)
+    add(8)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(revisions_url).json()["count"] == 10
+
+
+def test_category_list_is_one_query(api_client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert api_client.get("/api/v1/service-categories/").status_code == 200
