@@ -65,3 +65,20 @@ def test_seed_makes_47_guangdong_services_with_partners_everywhere():
     seed(stdout=io.StringIO())
     assert Offering.objects.filter(cluster__slug__in=GD).count() == 47
     assert not Offering.objects.filter(cluster__slug="wuxi-iot").exists()
+
+
+def test_demo_catalog_search_finds_the_obvious_services_first(api_client):
+    wuxi = ClusterFactory(slug="wuxi-iot", region_code="320214")
+    _members(wuxi, MembershipRole.PARTNER, 4)
+    bags = ClusterFactory(slug="gd-bags", region_code="440100")
+    _members(bags, MembershipRole.PARTNER, 2)
+    seed(stdout=io.StringIO())
+
+    def titles(cluster, text):
+        response = api_client.get(f"/api/v1/clusters/{cluster.slug}/offerings/", {"q": text, "page_size": 5})
+        return [row["title"] for row in response.json()["results"]]
+
+    assert all("MES" in title for title in titles(wuxi, "MES")[:3])
+    assert titles(wuxi, "设备上云")[0].startswith("设备上云一站式服务")
+    assert "MEMS" in titles(wuxi, "mems")[0]
+    assert titles(bags, "箱包 ERP")[0] == "箱包皮具行业ERP"
