@@ -16,6 +16,7 @@ from cluster_platform.api.permissions import (
     ReadOnly,
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from enterprises.models import Enterprise
 from services import selectors, services
 from services.api.filters import DemandFilter, OfferingFilter
 from services.api.serializers import (
@@ -144,8 +145,6 @@ class OfferingViewSet(
         partner_id = _acting_enterprise(
             values.pop("partner", None), self.roles.partner_enterprise_ids, "partner"
         )
-        from enterprises.models import Enterprise
-
         offering = services.offering_create(
             cluster=self.cluster,
             partner=Enterprise.objects.get(pk=partner_id),
@@ -328,8 +327,6 @@ class DemandViewSet(
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         sme_id = _acting_enterprise(values.pop("sme", None), self.roles.sme_enterprise_ids, "sme")
-        from enterprises.models import Enterprise
-
         demand = services.demand_create(
             cluster=self.cluster, sme=Enterprise.objects.get(pk=sme_id), values=values, by=request.user
         )
