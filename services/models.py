@@ -86,6 +86,13 @@ class Offering(TimestampedModel):
         _("status"), max_length=10, choices=OfferingStatus.choices, default=OfferingStatus.DRAFT
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted for review at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("review decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Why the agency rejected (or took down) the offering; shown to its partner.
+    decision_reason = models.TextField(_("decision reason"), blank=True)
     # Maintained by the review aggregation: count, mean, and the Bayesian average used for ranking.
     rating_count = models.PositiveIntegerField(default=0)
     rating_mean = models.FloatField(default=0)
@@ -107,10 +114,58 @@ class Offering(TimestampedModel):
                 | models.Q(price_min__lte=models.F("price_max")),
                 name="offering_price_range_ordered",
             ),
+            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="offering_capacity_positive"),
         ]
 
     def __str__(self):
         return self.title
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", _("pending review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class OfferingRevision(TimestampedModel):
+    """A change a partner proposes to a published offering; the offering stays as approved until review.
+
+    `data` holds the complete proposed values of the editable fields (already validated), so
+    the agency approves exactly what it sees; approval copies them onto the offering.
+    """
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="offering_revisions")
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="revisions")
+    data = models.JSONField(_("proposed values"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("offering revision")
+        verbose_name_plural = _("offering revisions")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One proposal under review per offering: a newer edit supersedes the older one.
+            models.UniqueConstraint(
+                fields=["cluster", "offering"],
+                condition=models.Q(status="pending"),
+                name="uniq_pending_revision_per_offering",
+            ),
+        ]
+        indexes = [models.Index(fields=["cluster", "status"], name="revision_cluster_status")]
+
+    def __str__(self):
+        return f"{self.offering} ({self.status})"
 
 
 class DemandStatus(models.TextChoices):

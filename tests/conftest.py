@@ -45,3 +45,17 @@ def member_user_factory(db):
         return user
 
     return make
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Reinstall the data that migrations ship (the service taxonomy) once per session.
+
+    A transactional test flushes every table at its end, and with --reuse-db the next session
+    would start without the migration-loaded rows; the loader is idempotent, so this is cheap.
+    """
+    from services.models import Category
+    from services.taxonomy import category_tree_sync
+
+    with django_db_blocker.unblock():
+        category_tree_sync(Category)

@@ -200,6 +200,9 @@ SPECTACULAR_SETTINGS = {
         "MachineStatusEnum": "services.models.MachineStatus",
         "MachineApprovalEnum": "services.models.MachineApproval",
         "BookingStatusEnum": "services.models.BookingStatus",
+        "OfferingStatusEnum": "services.models.OfferingStatus",
+        "OfferingRevisionStatusEnum": "services.models.RevisionStatus",
+        "DemandStatusEnum": "services.models.DemandStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from services.api.views import CategoryViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("service-categories", CategoryViewSet, basename="service-category")
+
+urlpatterns = router.urls
