@@ -191,6 +191,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "SizeClassEnum": "enterprises.models.SizeClass",
+        "MachineKindEnum": "services.models.MachineKind",
         "StaffRoleEnum": "cluster_platform.models.StaffRole.choices",
         "EnterpriseRoleEnum": "enterprises.models.EnterpriseRole.choices",
         "MembershipRoleEnum": "enterprises.models.MembershipRole.choices",

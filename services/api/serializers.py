@@ -39,7 +39,7 @@ class CategoryBriefSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_en"]
 
 
-class EnterpriseBriefSerializer(serializers.Serializer):
+class EnterpriseNameSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 
@@ -110,7 +110,7 @@ class OfferingSerializer(serializers.ModelSerializer):
     """
 
     category = CategoryBriefSerializer()
-    partner = EnterpriseBriefSerializer()
+    partner = EnterpriseNameSerializer()
     pending_revision = serializers.SerializerMethodField()
     relevance = serializers.FloatField(
         read_only=True, help_text=_("Search rank (ts_rank_cd); present only when searching with q.")
