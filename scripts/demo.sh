@@ -27,7 +27,7 @@ cat <<TEXT
     Swagger UI   http://127.0.0.1:8000/api/docs/
     Admin        http://127.0.0.1:8000/admin/
   Demo accounts (password for all: demo-pass-2026):
-$($PY manage.py seed_demo --list-accounts)
+$($PY manage.py seed_demo --list-accounts 2>/dev/null)
 
 TEXT
 $PY manage.py runserver 127.0.0.1:8000
