@@ -21,8 +21,8 @@ install: $(STAMP) ## Create .venv and install the dependencies
 demo: $(STAMP) ## Migrate, load the demo data and serve on 127.0.0.1:8000 (with a worker and beat if REDIS_URL is set)
 	@bash scripts/demo.sh
 
-test: $(STAMP) ## Run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## Run the whole test suite (extra pytest options: make test PYTEST_ARGS="-x -k seed")
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
