@@ -485,12 +485,24 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices(values, weights=weights)[0]
 
 
-def _size_class(employees: int, revenue_yuan: int) -> str:
-    """Rough MIIT industrial thresholds (工信部联企业〔2011〕300号, 工业): demo data only.
+def _size_class(industry_code: str, employees: int, revenue_yuan: int) -> str:
+    """The size class the platform's classifier (`enterprises.size`, MIIT's thresholds per industry)
+    gives these figures; where it is not available or gives no class (an industry whose rule also
+    needs total assets), the industrial thresholds below, so that class and figures agree."""
+    try:
+        from enterprises.size import classify_size
+    except ModuleNotFoundError as error:
+        if error.name != "enterprises.size":
+            raise
+    else:
+        size = classify_size(industry_code=industry_code, employees=employees, operating_revenue=revenue_yuan)
+        if size:
+            return size
+    return industrial_size_class(employees, revenue_yuan)
 
-    The platform's classifier, which applies each industry's own thresholds, is
-    `enterprises.size`; this local rule only keeps the generated figures and class consistent.
-    """
+
+def industrial_size_class(employees: int, revenue_yuan: int) -> str:
+    """MIIT's thresholds for industry (工信部联企业〔2011〕300号, 工业), the fallback of `_size_class`."""
     if employees >= 1000 and revenue_yuan >= 400_000_000:
         return SizeClass.LARGE
     if employees >= 300 and revenue_yuan >= 20_000_000:
@@ -553,7 +565,7 @@ def _figures(rng: random.Random, *, size: str, sector: Sector, tech: bool) -> di
         "rd_spend": Decimal(rd_spend).quantize(Decimal("0.01")),
         "founded_on": founded,
         "qualifications": [q.value for q in Qualification if q in qualifications],
-        "size_class": _size_class(employees, revenue),
+        "size_class": _size_class(sector.industry, employees, revenue),
     }
 
 
