@@ -16,7 +16,7 @@ trap cleanup EXIT INT TERM
 if [[ -n "${REDIS_URL:-}" ]]; then
     .venv/bin/celery -A cluster_platform worker --loglevel=INFO --concurrency=2 &
     pids+=($!)
-    .venv/bin/celery -A cluster_platform beat --loglevel=INFO --schedule=/tmp/cluster-platform-celerybeat &
+    .venv/bin/celery -A cluster_platform beat --loglevel=INFO --schedule=.celerybeat-schedule &
     pids+=($!)
 fi
 
