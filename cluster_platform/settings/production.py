@@ -1,11 +1,14 @@
 """Production settings: refuse to start without a real secret, DEBUG off, hardened transport."""
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from cluster_platform.settings.base import *  # noqa: F403
 from cluster_platform.settings.base import env
 
 SECRET_KEY = environ.Env()("SECRET_KEY")  # no default: a missing secret stops the process
+if not SECRET_KEY.strip():
+    raise ImproperlyConfigured("Set the SECRET_KEY environment variable to a long random value.")
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 
