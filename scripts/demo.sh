@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DEBUG="${DEBUG:-true}"
+PORT="${PORT:-8000}"
+BASE="http://127.0.0.1:${PORT}"
 
 $PY manage.py migrate --no-input
 $PY manage.py seed_demo
@@ -13,21 +15,26 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+background="Celery runs tasks in-process (no REDIS_URL)"
 if [[ -n "${REDIS_URL:-}" ]]; then
+    background="a Celery worker and beat run beside it (REDIS_URL)"
     .venv/bin/celery -A cluster_platform worker --loglevel=INFO --concurrency=2 &
     pids+=($!)
-    .venv/bin/celery -A cluster_platform beat --loglevel=INFO --schedule=/tmp/cluster-platform-celerybeat &
+    .venv/bin/celery -A cluster_platform beat --loglevel=INFO --schedule=.celerybeat-schedule &
     pids+=($!)
 fi
 
 cat <<TEXT
 
-  Cluster digital-service platform is starting on http://127.0.0.1:8000/
-    API root     http://127.0.0.1:8000/api/v1/
-    Swagger UI   http://127.0.0.1:8000/api/docs/
-    Admin        http://127.0.0.1:8000/admin/
+  Cluster digital-service platform is starting on ${BASE}/
+    API root     ${BASE}/api/v1/
+    Swagger UI   ${BASE}/api/docs/
+    Admin        ${BASE}/admin/
+  ${background}.
   Demo accounts (password for all: demo-pass-2026):
-$($PY manage.py seed_demo --list-accounts)
+$($PY manage.py seed_demo --list-accounts 2>/dev/null)
+
+  Stop with Ctrl-C. The embedded PostgreSQL (if used) keeps running: make stop-db stops it.
 
 TEXT
-$PY manage.py runserver 127.0.0.1:8000
+$PY manage.py runserver "127.0.0.1:${PORT}"

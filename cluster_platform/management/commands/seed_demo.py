@@ -1,0 +1,62 @@
+"""`manage.py seed_demo`: load the demo clusters, their staff, enterprises, services and policies.
+
+Each app that has demo data provides `<app>/demo.py` with `seed(*, stdout)`; the apps run in
+dependency order (clusters before the enterprises that join them, enterprises before the
+offerings they publish, ...), and every `seed` is idempotent, so the command can run again at
+any time and changes nothing the second time.
+"""
+
+import importlib
+import time
+from types import ModuleType
+
+from django.core.management.base import BaseCommand
+
+# Order matters: each module may use the rows the modules before it created.
+DEMO_MODULES = (
+    "cluster_platform.demo",
+    "enterprises.demo",
+    "services.demo",
+    "policies.demo",
+    "matching.demo",
+    "services.demo_delivery",
+    "policies.demo_rules",
+)
+
+
+def demo_modules() -> list[ModuleType]:
+    modules = []
+    for name in DEMO_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:  # the module exists but something it imports does not
+                raise
+    return modules
+
+
+class Command(BaseCommand):
+    help = "Load the demo clusters, accounts and data (idempotent). Every demo password: demo-pass-2026."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--list-accounts",
+            action="store_true",
+            help="Print the demo accounts (email, role, cluster) and exit without seeding.",
+        )
+
+    def handle(self, *args, list_accounts=False, **options):
+        modules = demo_modules()
+        if list_accounts:
+            for module in modules:
+                for email, role, cluster in getattr(module, "accounts", list)():
+                    self.stdout.write(f"    {email:<28} {role:<32} {cluster}")
+            return
+        for module in modules:
+            started = time.perf_counter()
+            self.stdout.write(f"{module.__name__}:")
+            module.seed(stdout=self.stdout)
+            self.stdout.write(f"  ({time.perf_counter() - started:.1f}s)")
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is loaded. Every demo account's password: demo-pass-2026")
+        )
