@@ -86,7 +86,7 @@ def setting():
     make(title="lapsed", valid_until=today - timedelta(days=1), eligibility_rule=SMALL)
     make(title="future", valid_from=today + timedelta(days=3), eligibility_rule=SMALL)
     make(title="wuxi-local", cluster=wuxi, region_code="320214", eligibility_rule=SMALL, max_amount=50_000)
-    make(title="other-local", cluster=other, region_code="440104", eligibility_rule=SMALL, max_amount=50_000)
+    make(title="other-local", cluster=other, region_code="440104", eligibility_rule=SMALL, max_amount=40_000)
     make(
         title="needs-other-membership",
         eligibility_rule={"fact": "cluster", "op": "member_of", "value": "other-test"},
