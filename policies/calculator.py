@@ -18,13 +18,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, Membership, MembershipStatus
 from policies.models import Policy, PolicyStatus
-from policies.rules import compile_rule, explain, facts_from_profile, required_facts
+from policies.rules import RuleSet, explain, facts_from_profile, required_facts
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -33,39 +35,61 @@ _CACHE_MAX = 250_000
 
 @dataclass(frozen=True)
 class _CompiledRule:
-    updated_at: object
+    version: str
     rule: dict
     evaluate: object
     required: frozenset
+    # Ranking: the largest benefit first, then the soonest closing date, then the id.
+    rank: tuple
+
+
+_NO_ENTRY = _CompiledRule(version="", rule={}, evaluate=None, required=frozenset(), rank=())
+
+
+@dataclass(frozen=True)
+class _CacheState:
+    entries: dict
+    rules: RuleSet
 
 
 class RuleCache:
-    """Compiled rules by policy id, valid while the policy's `updated_at` is unchanged."""
+    """Compiled rules by policy id (text), valid while the policy's `updated_at` is unchanged.
+
+    Readers take the current state without locking; writers replace the entries dict (copy on
+    write), so a concurrent request never sees a half-updated mapping.
+    """
 
     def __init__(self):
-        self._entries: dict[uuid.UUID, _CompiledRule] = {}
         self._lock = threading.Lock()
+        self.state = _CacheState(entries={}, rules=RuleSet())
 
-    def get(self, policy_id, updated_at) -> _CompiledRule | None:
-        entry = self._entries.get(policy_id)
-        return entry if entry is not None and entry.updated_at == updated_at else None
+    @property
+    def entries(self) -> dict:
+        return self.state.entries
+
+    def get(self, policy_id: str, version: str) -> _CompiledRule | None:
+        entry = self.state.entries.get(policy_id)
+        return entry if entry is not None and entry.version == version else None
 
     def load(self, rows) -> None:
-        """rows: (id, updated_at, eligibility_rule)."""
-        compiled = {
-            policy_id: _CompiledRule(
-                updated_at, rule or {}, compile_rule(rule or {}), required_facts(rule or {})
-            )
-            for policy_id, updated_at, rule in rows
-        }
+        """rows: (id, updated_at, eligibility_rule, max_amount, application_closes), id and
+        updated_at as text."""
         with self._lock:
-            if len(self._entries) + len(compiled) > _CACHE_MAX:
-                self._entries.clear()
-            self._entries.update(compiled)
+            state = self.state
+            if len(state.entries) > _CACHE_MAX:
+                state = _CacheState(entries={}, rules=RuleSet())
+            entries = dict(state.entries)
+            for policy_id, version, rule, amount, closes in rows:
+                rule = rule or {}
+                rank = (-(amount or 0), closes or date.max, policy_id)
+                entries[policy_id] = _CompiledRule(
+                    version, rule, state.rules.compile(rule), required_facts(rule), rank
+                )
+            self.state = _CacheState(entries=entries, rules=state.rules)
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            self.state = _CacheState(entries={}, rules=RuleSet())
 
 
 rule_cache = RuleCache()
@@ -131,51 +155,73 @@ def enterprise_facts(
 
 @dataclass
 class Classified:
-    """Policy ids by outcome, each ranked by benefit amount (largest first), then closing date."""
+    """Policy ids (as text) by outcome, each ranked by benefit amount (largest first), then by
+    the closing date (soonest first)."""
 
     evaluated: int
-    eligible: list
-    near_misses: list
-    needs_facts: list
+    eligible: list[str]
+    near_misses: list[str]
+    needs_facts: list[str]
     missing_fact_counts: Counter
 
 
-def _rank_key(row):
-    _id, _updated, amount, closes = row
-    return (-(amount or 0), closes or date.max, str(_id))
+def _candidate_rows(candidates: QuerySet[Policy]) -> list[tuple[str, str]]:
+    """(id, updated_at) as text: what the cache keys on, and a fraction of the cost of loading
+    UUIDs and timestamps for every row. Ranking happens on the few results, in Python."""
+    queryset = candidates.order_by().values_list(
+        Cast("id", output_field=CharField()), Cast("updated_at", output_field=CharField())
+    )
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def classify(*, candidates: QuerySet[Policy], facts: dict) -> Classified:
     """One pass over the candidates with the compiled rules."""
-    rows = list(candidates.values_list("id", "updated_at", "max_amount", "application_closes"))
-    missing = [row for row in rows if rule_cache.get(row[0], row[1]) is None]
-    if missing:
+    rows = _candidate_rows(candidates)
+    entries = rule_cache.state.entries
+    stale = [
+        policy_id for policy_id, version in rows if (entries.get(policy_id) or _NO_ENTRY).version != version
+    ]
+    if stale:
         rule_cache.load(
-            Policy.objects.filter(id__in=[row[0] for row in missing]).values_list(
-                "id", "updated_at", "eligibility_rule"
+            Policy.objects.filter(id__in=stale).values_list(
+                Cast("id", output_field=CharField()),
+                Cast("updated_at", output_field=CharField()),
+                "eligibility_rule",
+                "max_amount",
+                "application_closes",
             )
         )
+    state = rule_cache.state
+    entries = state.entries
+    outcomes = state.rules.outcomes(facts)
     absent = {name for name, value in facts.items() if value is None}
     eligible, near, needs = [], [], []
     missing_counts: Counter = Counter()
-    for row in rows:
-        entry = rule_cache.get(row[0], row[1])
-        if entry is None:  # edited between the two queries: evaluate it next time
+    for policy_id, version in rows:
+        entry = entries.get(policy_id)
+        if entry is None or entry.version != version:  # edited meanwhile: evaluated next time
             continue
-        cost_true, cost_false = entry.evaluate(facts)
+        cost_true, cost_false = entry.evaluate(outcomes)
         if cost_true == 0:
-            eligible.append(row)
+            eligible.append(policy_id)
         elif cost_false == 0:
             if cost_true == 1:
-                near.append(row)
+                near.append(policy_id)
         else:
-            needs.append(row)
+            needs.append(policy_id)
             missing_counts.update(entry.required & absent)
+
+    def ranked(policy_ids):
+        return sorted(policy_ids, key=lambda policy_id: entries[policy_id].rank)
+
     return Classified(
         evaluated=len(rows),
-        eligible=sorted(eligible, key=_rank_key),
-        near_misses=sorted(near, key=_rank_key),
-        needs_facts=sorted(needs, key=_rank_key),
+        eligible=ranked(eligible),
+        near_misses=ranked(near),
+        needs_facts=ranked(needs),
         missing_fact_counts=missing_counts,
     )
 
@@ -194,7 +240,7 @@ def policy_matches(
         "near_misses": classified.near_misses[:limit],
         "needs_facts": classified.needs_facts[:limit],
     }
-    ids = [row[0] for rows in shown.values() for row in rows]
+    ids = [policy_id for policy_ids in shown.values() for policy_id in policy_ids]
     policies = {
         policy.id: policy
         for policy in Policy.objects.filter(id__in=ids).select_related("cluster").only(*_POLICY_FIELDS)
@@ -202,9 +248,9 @@ def policy_matches(
     sections = {}
     for name, rows in shown.items():
         results = []
-        for row in rows:
-            policy = policies.get(row[0])
-            entry = rule_cache.get(row[0], row[1])
+        for policy_id in rows:
+            policy = policies.get(uuid.UUID(policy_id))
+            entry = rule_cache.entries.get(policy_id)
             if policy is None or entry is None:
                 continue
             explanation = explain(entry.rule, facts)

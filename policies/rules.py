@@ -20,7 +20,11 @@ from Enterprise columns, so the two evaluations agree (a property-based test che
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import operator
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -417,19 +421,22 @@ def _compile_node(node: dict) -> Compiled:
             return (b, a)
 
         return not_
-    test = condition_test(node)
+    return compile_condition(node)
 
-    def leaf(facts):
-        result = test(facts)
-        if result is None:
-            return UNKNOWN
-        return MET if result else UNMET
 
-    return leaf
+_OUTCOME = {MET: True, UNMET: False, UNKNOWN: None}
 
 
 def condition_test(condition: dict) -> Callable[[dict], bool | None]:
     """A function of the facts: True (met), False (not met) or None (the fact is unknown)."""
+    compiled = compile_condition(condition)
+    return lambda facts: _OUTCOME[compiled(facts)]
+
+
+def compile_condition(condition: dict) -> Compiled:
+    """One condition as a function of the facts returning MET, UNMET or UNKNOWN.
+
+    Each kind gets its own small closure (the calculator runs tens of thousands per request)."""
     fact, op, value = condition["fact"], condition["op"], condition["value"]
     if fact == "region" or fact == "industry":
         prefixes = (
@@ -438,7 +445,9 @@ def condition_test(condition: dict) -> Callable[[dict], bool | None]:
 
         def within(facts):
             actual = facts.get(fact)
-            return None if actual is None else actual.startswith(prefixes)
+            if actual is None:
+                return UNKNOWN
+            return MET if actual.startswith(prefixes) else UNMET
 
         return within
     if fact == "size_class":
@@ -446,15 +455,19 @@ def condition_test(condition: dict) -> Callable[[dict], bool | None]:
 
         def size_in(facts):
             actual = facts.get("size_class")
-            return None if actual is None else actual in allowed
+            if actual is None:
+                return UNKNOWN
+            return MET if actual in allowed else UNMET
 
         return size_in
     if fact == "qualifications":
-        wanted = op == "has"
+        met_when_held, unmet_when_held = (MET, UNMET) if op == "has" else (UNMET, MET)
 
         def qualification(facts):
             held = facts.get("qualifications")
-            return None if held is None else (value in held) is wanted
+            if held is None:
+                return UNKNOWN
+            return met_when_held if value in held else unmet_when_held
 
         return qualification
     if fact == "cluster":
@@ -464,30 +477,44 @@ def condition_test(condition: dict) -> Callable[[dict], bool | None]:
             memberships = facts.get("clusters")
             visible = facts.get("visible_clusters")
             if memberships is None or (visible is not None and value not in visible):
-                return None
-            return any(
-                slug == value and (role is None or member_role == role) for slug, member_role in memberships
-            )
+                return UNKNOWN
+            for slug, member_role in memberships:
+                if slug == value and (role is None or member_role == role):
+                    return MET
+            return UNMET
 
         return member_of
-    compare = _comparison(op, value)
+    bounds = _bounds(value)
+    if fact in ("employees", "years_since_founding", "digital_maturity"):
+        # Whole numbers (validated): compare ints with ints, faster than with Decimals.
+        bounds = tuple(int(bound) for bound in bounds) if isinstance(bounds, tuple) else int(bounds)
     if fact == "rd_ratio":
-        # Compared by cross-multiplication (rd_spend OP ratio × revenue), exactly as in SQL, so
+        # Compared by cross-multiplication (rd_spend OP ratio x revenue), exactly as in SQL, so
         # that no rounding of a division can make the two evaluations disagree.
-        ratio = _bounds(value)
-
         def rd_ratio(facts):
             revenue, spend = facts.get("revenue"), facts.get("rd_spend")
             if revenue is None or spend is None or revenue <= 0:
-                return None
-            return _compare_scaled(op, spend, ratio, revenue)
+                return UNKNOWN
+            return MET if _compare_scaled(op, spend, bounds, revenue) else UNMET
 
         return rd_ratio
-    bounds = _bounds(value)
+    if op == "between":
+        low, high = bounds
+
+        def between(facts):
+            actual = facts.get(fact)
+            if actual is None:
+                return UNKNOWN
+            return MET if low <= actual <= high else UNMET
+
+        return between
+    compare = _COMPARISONS[op]
 
     def numeric(facts):
         actual = facts.get(fact)
-        return None if actual is None else compare(actual, bounds)
+        if actual is None:
+            return UNKNOWN
+        return MET if compare(actual, bounds) else UNMET
 
     return numeric
 
@@ -498,22 +525,20 @@ def _bounds(value):
     return Decimal(str(value))
 
 
-def _comparison(op: str, value) -> Callable:
-    return {
-        "eq": lambda actual, v: actual == v,
-        "ne": lambda actual, v: actual != v,
-        "gt": lambda actual, v: actual > v,
-        "gte": lambda actual, v: actual >= v,
-        "lt": lambda actual, v: actual < v,
-        "lte": lambda actual, v: actual <= v,
-        "between": lambda actual, v: v[0] <= actual <= v[1],
-    }[op]
+_COMPARISONS = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
 
 
 def _compare_scaled(op: str, spend: Decimal, ratio, revenue: Decimal) -> bool:
     if op == "between":
         return ratio[0] * revenue <= spend <= ratio[1] * revenue
-    return _comparison(op, None)(spend, ratio * revenue)
+    return _COMPARISONS[op](spend, ratio * revenue)
 
 
 def evaluate(rule: dict, facts: dict) -> bool | None:
@@ -721,3 +746,84 @@ def _plain(value) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value)
+
+
+# --- Batch evaluation for the calculator ---------------------------------------------------------
+
+
+class RuleSet:
+    """Many rules evaluated against one profile, fast.
+
+    Conditions are interned: a library of 50,000 policies has only a few hundred distinct
+    conditions ("employees ≤ 300", "holds high_tech" ...), so each is evaluated once per profile
+    (`outcomes`), and each rule is generated as one small Python function over those outcomes
+    (no call per condition). Rules with the same JSON share their function. The generated code
+    holds only integer indexes and arithmetic; condition values live in the interned closures.
+    The result is the same (cost_true, cost_false) as `compile_rule` (a test checks it).
+    """
+
+    def __init__(self):
+        self._condition_index: dict[str, int] = {}
+        self._conditions: list[Compiled] = []
+        self._functions: dict[str, Callable] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._conditions)
+
+    def outcomes(self, facts: dict) -> list[tuple[int, int]]:
+        return [condition(facts) for condition in self._conditions]
+
+    def compile(self, rule: dict) -> Callable[[list], tuple[int, int]]:
+        key = json.dumps(rule, sort_keys=True, separators=(",", ":"))
+        function = self._functions.get(key)
+        if function is None:
+            with self._lock:
+                function = self._functions.get(key) or self._generate(rule, key)
+        return function
+
+    def _intern(self, condition: dict) -> int:
+        key = json.dumps(condition, sort_keys=True, separators=(",", ":"))
+        index = self._condition_index.get(key)
+        if index is None:
+            index = len(self._conditions)
+            self._conditions.append(compile_condition(condition))
+            self._condition_index[key] = index
+        return index
+
+    def _generate(self, rule: dict, key: str) -> Callable:
+        if not rule:
+            function = _always_met
+        else:
+            lines: list[str] = []
+            counter = itertools.count()
+            true_var, false_var = self._emit(rule, lines, counter)
+            lines.append(f"return ({true_var}, {false_var})")
+            source = "def rule(o):\n    " + "\n    ".join(lines)
+            namespace: dict = {}
+            exec(compile(source, "<eligibility rule>", "exec"), namespace)  # noqa: S102 - generated from indexes only
+            function = namespace["rule"]
+        self._functions[key] = function
+        return function
+
+    def _emit(self, node: dict, lines: list[str], counter) -> tuple[str, str]:
+        if "not" in node:
+            true_var, false_var = self._emit(node["not"], lines, counter)
+            return false_var, true_var
+        name = f"v{next(counter)}"
+        if "all" in node or "any" in node:
+            children = [self._emit(item, lines, counter) for item in node["all" if "all" in node else "any"]]
+            # all: true costs add up, false takes the cheapest child; any: the dual.
+            summed, least = (0, 1) if "all" in node else (1, 0)
+            lines.append(f"{name}{'tf'[summed]} = " + " + ".join(child[summed] for child in children))
+            lines.append(f"if {name}{'tf'[summed]} > 2: {name}{'tf'[summed]} = 2")
+            lines.append(f"{name}{'tf'[least]} = {children[0][least]}")
+            for child in children[1:]:
+                lines.append(f"if {child[least]} < {name}{'tf'[least]}: {name}{'tf'[least]} = {child[least]}")
+            return f"{name}t", f"{name}f"
+        lines.append(f"{name}t, {name}f = o[{self._intern(node)}]")
+        return f"{name}t", f"{name}f"
+
+
+def _always_met(outcomes):
+    return MET

@@ -128,7 +128,7 @@ def enterprise_notify_eligible(*, enterprise: Enterprise, today: date | None = N
     facts, cluster_ids = enterprise_facts(enterprise=enterprise, today=today)
     candidates = candidate_policies(today=today, region_code=enterprise.region_code, cluster_ids=cluster_ids)
     classified = classify(candidates=candidates, facts=facts)
-    eligible_ids = [row[0] for row in classified.eligible]
+    eligible_ids = classified.eligible
     users = list(
         EnterpriseUser.objects.filter(enterprise=enterprise, user__is_active=True)
         .order_by("user_id")

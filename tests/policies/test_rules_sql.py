@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from enterprises.models import Enterprise, Membership
 from enterprises.uscc import uscc_compose
-from policies.rules import SIZE_CLASSES, evaluate, facts_from_profile, validate_rule
+from policies.rules import SIZE_CLASSES, RuleSet, compile_rule, evaluate, facts_from_profile, validate_rule
 from policies.rules_sql import _compile, annotations_for, eligible_enterprises
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory, MembershipFactory
@@ -243,3 +243,18 @@ def test_python_and_sql_agree_on_random_rules_and_profiles(batch, rule_batch):
     finally:
         Membership.objects.filter(enterprise_id__in=list(facts)).delete()
         Enterprise.objects.filter(id__in=list(facts)).delete()
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule_batch=st.lists(rules, min_size=1, max_size=5), batch=st.lists(profiles, min_size=1, max_size=4))
+def test_batch_rule_set_agrees_with_the_evaluator(rule_batch, batch):
+    """The calculator's generated functions return the same costs as the reference closures."""
+    rule_set = RuleSet()
+    functions = [rule_set.compile(rule) for rule in [*rule_batch, {}]]
+    for values in batch:
+        memberships = [(slug, role) for slug, role, status in values["memberships"] if status == "approved"]
+        profile = {key: value for key, value in values.items() if key != "memberships"}
+        facts = facts_from_profile(today=TODAY, **profile, memberships=memberships)
+        outcomes = rule_set.outcomes(facts)
+        for rule, function in zip([*rule_batch, {}], functions, strict=True):
+            assert function(outcomes) == compile_rule(rule)(facts), rule
