@@ -43,9 +43,6 @@ class _CompiledRule:
     rank: tuple
 
 
-_NO_ENTRY = _CompiledRule(version="", rule={}, evaluate=None, required=frozenset(), rank=())
-
-
 @dataclass(frozen=True)
 class _CacheState:
     entries: dict
@@ -81,7 +78,7 @@ class RuleCache:
             entries = dict(state.entries)
             for policy_id, version, rule, amount, closes in rows:
                 rule = rule or {}
-                rank = (-(amount or 0), closes or date.max, policy_id)
+                rank = (-float(amount or 0), (closes or date.max).toordinal(), policy_id)
                 entries[policy_id] = _CompiledRule(
                     version, rule, state.rules.compile(rule), required_facts(rule), rank
                 )
@@ -178,15 +175,35 @@ def _candidate_rows(candidates: QuerySet[Policy]) -> list[tuple[str, str]]:
 
 
 def classify(*, candidates: QuerySet[Policy], facts: dict) -> Classified:
-    """One pass over the candidates with the compiled rules."""
+    """One pass over the candidates with the compiled rules (a second for rules not yet cached)."""
     rows = _candidate_rows(candidates)
-    entries = rule_cache.state.entries
-    stale = [
-        policy_id for policy_id, version in rows if (entries.get(policy_id) or _NO_ENTRY).version != version
-    ]
+    state = rule_cache.state
+    outcomes = state.rules.outcomes(facts)
+    absent = {name for name, value in facts.items() if value is None}
+    eligible, near, needs = [], [], []
+    missing_counts: Counter = Counter()
+    stale = []
+
+    def evaluate(pending, entries):
+        for policy_id, version in pending:
+            entry = entries.get(policy_id)
+            if entry is None or entry.version != version:
+                stale.append((policy_id, version))
+                continue
+            cost_true, cost_false = entry.evaluate(outcomes)
+            if cost_true == 0:
+                eligible.append(entry.rank)
+            elif cost_false == 0:
+                if cost_true == 1:
+                    near.append(entry.rank)
+            else:
+                needs.append(entry.rank)
+                missing_counts.update(entry.required & absent)
+
+    evaluate(rows, state.entries)
     if stale:
         rule_cache.load(
-            Policy.objects.filter(id__in=stale).values_list(
+            Policy.objects.filter(id__in=[policy_id for policy_id, _version in stale]).values_list(
                 Cast("id", output_field=CharField()),
                 Cast("updated_at", output_field=CharField()),
                 "eligibility_rule",
@@ -194,28 +211,14 @@ def classify(*, candidates: QuerySet[Policy], facts: dict) -> Classified:
                 "application_closes",
             )
         )
-    state = rule_cache.state
-    entries = state.entries
-    outcomes = state.rules.outcomes(facts)
-    absent = {name for name, value in facts.items() if value is None}
-    eligible, near, needs = [], [], []
-    missing_counts: Counter = Counter()
-    for policy_id, version in rows:
-        entry = entries.get(policy_id)
-        if entry is None or entry.version != version:  # edited meanwhile: evaluated next time
-            continue
-        cost_true, cost_false = entry.evaluate(outcomes)
-        if cost_true == 0:
-            eligible.append(policy_id)
-        elif cost_false == 0:
-            if cost_true == 1:
-                near.append(policy_id)
-        else:
-            needs.append(policy_id)
-            missing_counts.update(entry.required & absent)
+        state = rule_cache.state
+        outcomes = state.rules.outcomes(facts)  # new rules may have brought new conditions
+        pending, stale = stale, []
+        evaluate(pending, state.entries)  # what is still stale was edited meanwhile: next time
 
-    def ranked(policy_ids):
-        return sorted(policy_ids, key=lambda policy_id: entries[policy_id].rank)
+    def ranked(ranks):
+        ranks.sort()
+        return [rank[-1] for rank in ranks]
 
     return Classified(
         evaluated=len(rows),

@@ -1,8 +1,9 @@
 """Proactive policy matching: tell enterprises about policies they have become eligible for.
 
 Entry points for other parts of the platform (each enqueues its work after commit):
-- `policy_published(policy)`: the policy library calls it when a policy is published;
-  every eligible enterprise is found with one compiled query and its users are notified.
+- `policy_published(policy)` / `policies_published(policy_ids)`: the policy library calls it
+  when policies are published; every eligible enterprise is found with one compiled query and
+  its users are notified.
 - `enterprise_profile_changed(enterprise)`: the enterprise profile service calls it after an
   update (and membership decisions, since cluster membership is a fact); the enterprise is
   evaluated against the live policies and notified of those it now qualifies for.
@@ -50,6 +51,20 @@ def policy_published(policy: Policy) -> None:
 
     policy_id = str(policy.id)
     transaction.on_commit(lambda: policy_match_published.delay(policy_id))
+
+
+def policies_published(policy_ids) -> None:
+    """Bulk form of `policy_published` (an import or a demo seed publishing many at once):
+    one reverse-match task per policy, each enqueued after commit."""
+    from policies.tasks_matching import policy_match_published
+
+    ids = [str(policy_id) for policy_id in policy_ids]
+
+    def enqueue():
+        for policy_id in ids:
+            policy_match_published.delay(policy_id)
+
+    transaction.on_commit(enqueue)
 
 
 def enterprise_profile_changed(enterprise: Enterprise) -> None:

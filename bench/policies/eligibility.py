@@ -98,6 +98,7 @@ def ensure_policies(rng: random.Random) -> int:
                 else None,
                 max_amount=Decimal(rng.choice([50_000, 100_000, 200_000, 500_000, 1_000_000, 3_000_000])),
                 eligibility_rule=rule,
+                content_hash=uuid.uuid4().hex,
             )
         )
         if len(batch) == 5000:
@@ -306,6 +307,7 @@ def run(connection) -> dict:
         valid_until=today + timedelta(days=365),
         max_amount=Decimal(500_000),
         eligibility_rule=REPRESENTATIVE_RULE,
+        content_hash=uuid.uuid4().hex,
     )
     figures.update(bench_reverse(policy))
     _log(f"reverse match {figures['reverse_100k_s']:.3f}s for {figures['reverse_matched']} enterprises")

@@ -21,3 +21,5 @@ class EligibilityPolicyFactory(factory.django.DjangoModelFactory):
     valid_until = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
     max_amount = 500_000
     eligibility_rule = factory.LazyFunction(dict)
+    # The library's identity (unique per cluster); any distinct value will do here.
+    content_hash = factory.Sequence(lambda n: f"eligibility-test-{n}")
