@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cluster_platform.reference.industries import get_industry
 from cluster_platform.reference.regions import get_region, region_prefix
@@ -47,7 +48,7 @@ COMBINATORS = ("all", "any", "not")
 @dataclass(frozen=True)
 class Fact:
     name: str
-    label: str
+    label: object  # lazy translation
     ops: tuple[str, ...]
     kind: str  # "code" | "choice" | "set" | "integer" | "number" | "ratio" | "cluster"
     minimum: float | None = None
@@ -57,17 +58,24 @@ class Fact:
 FACTS: dict[str, Fact] = {
     fact.name: fact
     for fact in (
-        Fact("region", "region", ("within",), "region"),
-        Fact("industry", "industry", ("within",), "industry"),
-        Fact("size_class", "size class", ("in",), "choice"),
-        Fact("qualifications", "qualifications", ("has", "lacks"), "set"),
-        Fact("employees", "employees", NUMERIC_OPS, "integer", minimum=0),
-        Fact("revenue", "operating revenue (CNY)", NUMERIC_OPS, "number", minimum=0),
-        Fact("rd_spend", "R&D spend (CNY)", NUMERIC_OPS, "number", minimum=0),
-        Fact("rd_ratio", "R&D spend / operating revenue", NUMERIC_OPS, "number", minimum=0),
-        Fact("years_since_founding", "years since founding", NUMERIC_OPS, "integer", minimum=0),
-        Fact("digital_maturity", "digital maturity level", NUMERIC_OPS, "integer", minimum=0, maximum=4),
-        Fact("cluster", "cluster membership", ("member_of",), "cluster"),
+        Fact("region", gettext_lazy("region"), ("within",), "region"),
+        Fact("industry", gettext_lazy("industry"), ("within",), "industry"),
+        Fact("size_class", gettext_lazy("size class"), ("in",), "choice"),
+        Fact("qualifications", gettext_lazy("qualifications"), ("has", "lacks"), "set"),
+        Fact("employees", gettext_lazy("employees"), NUMERIC_OPS, "integer", minimum=0),
+        Fact("revenue", gettext_lazy("operating revenue (CNY)"), NUMERIC_OPS, "number", minimum=0),
+        Fact("rd_spend", gettext_lazy("R&D spend (CNY)"), NUMERIC_OPS, "number", minimum=0),
+        Fact("rd_ratio", gettext_lazy("R&D spend / operating revenue"), NUMERIC_OPS, "number", minimum=0),
+        Fact("years_since_founding", gettext_lazy("years since founding"), NUMERIC_OPS, "integer", minimum=0),
+        Fact(
+            "digital_maturity",
+            gettext_lazy("digital maturity level"),
+            NUMERIC_OPS,
+            "integer",
+            minimum=0,
+            maximum=4,
+        ),
+        Fact("cluster", gettext_lazy("cluster membership"), ("member_of",), "cluster"),
     )
 }
 
@@ -697,19 +705,19 @@ def describe_condition(result: ConditionResult) -> str:
     required = result.required
     if result.op == "between":
         requirement = _("%(fact)s between %(low)s and %(high)s") % {
-            "fact": _(fact.label),
+            "fact": str(fact.label),
             "low": _plain(required[0]),
             "high": _plain(required[1]),
         }
     elif result.op in _OP_WORDS:
-        requirement = f"{_(fact.label)} {_OP_WORDS[result.op]} {_plain(required)}"
+        requirement = f"{str(fact.label)} {_OP_WORDS[result.op]} {_plain(required)}"
     elif result.op == "within":
         codes = _codes(required)
         names = [_code_name(result.fact, code) for code in codes]
-        requirement = _("%(fact)s within %(codes)s") % {"fact": _(fact.label), "codes": " / ".join(names)}
+        requirement = _("%(fact)s within %(codes)s") % {"fact": str(fact.label), "codes": " / ".join(names)}
     elif result.op == "in":
         requirement = _("%(fact)s is one of %(values)s") % {
-            "fact": _(fact.label),
+            "fact": str(fact.label),
             "values": ", ".join(required),
         }
     elif result.op == "has":

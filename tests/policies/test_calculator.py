@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.settings import api_settings
 
 from policies.calculator import enterprise_policy_matches
@@ -19,6 +20,13 @@ pytestmark = pytest.mark.django_db
 SMALL = {"fact": "employees", "op": "lte", "value": 300}
 TINY = {"fact": "employees", "op": "lte", "value": 50}
 HIGH_TECH = {"fact": "qualifications", "op": "has", "value": "high_tech"}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Explanations are asserted in English, whatever translations the catalog gains."""
+    with translation.override("en"):
+        yield
 
 
 def titles(section):

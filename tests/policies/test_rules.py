@@ -4,11 +4,19 @@ import random
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from policies.generation import make_rule
 from policies.rules import evaluate, explain, facts_from_profile, required_facts, validate_rule, years_between
 
 TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Explanations are asserted in English, whatever translations the catalog gains."""
+    with translation.override("en"):
+        yield
 
 
 def profile(**overrides):
