@@ -12,6 +12,7 @@ Speed (one enterprise against a 50,000-policy library in well under 200 ms):
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections import Counter
@@ -27,6 +28,8 @@ from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, Membership, MembershipStatus
 from policies.models import Policy, PolicyStatus
 from policies.rules import RuleSet, explain, facts_from_profile, required_facts
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -79,14 +82,23 @@ class RuleCache:
             for policy_id, version, rule, amount, closes in rows:
                 rule = rule or {}
                 rank = (-float(amount or 0), (closes or date.max).toordinal(), policy_id)
-                entries[policy_id] = _CompiledRule(
-                    version, rule, state.rules.compile(rule), required_facts(rule), rank
-                )
+                try:
+                    evaluate, required = state.rules.compile(rule), required_facts(rule)
+                except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+                    # Written around validation (a raw SQL edit, an old import): never a match,
+                    # rather than an error for every enterprise that has it as a candidate.
+                    logger.warning("policy %s has a malformed eligibility rule; skipped", policy_id)
+                    evaluate, required, rule = _never_eligible, frozenset(), {}
+                entries[policy_id] = _CompiledRule(version, rule, evaluate, required, rank)
             self.state = _CacheState(entries=entries, rules=state.rules)
 
     def clear(self) -> None:
         with self._lock:
             self.state = _CacheState(entries={}, rules=RuleSet())
+
+
+def _never_eligible(outcomes):
+    return (2, 0)  # definitely false, and no single condition away
 
 
 rule_cache = RuleCache()

@@ -32,6 +32,7 @@ from cluster_platform.reference.regions import region_prefix
 from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipStatus
 from policies.calculator import candidate_policies, classify, enterprise_facts, live_policies
 from policies.models import Policy, PolicyStatus
+from policies.rules import validate_rule
 from policies.rules_sql import eligible_enterprises
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ def policy_notify_eligible(*, policy: Policy, today: date | None = None) -> Noti
     today = today or timezone.localdate()
     if not policy_is_live(policy, today):
         return NotifyOutcome()
+    if validate_rule(policy.eligibility_rule or {}):
+        logger.warning("policy %s has an invalid eligibility rule; nobody notified", policy.id)
+        return NotifyOutcome()
     eligible = policy_eligible_enterprises(policy=policy, today=today)
     outcome = NotifyOutcome(matched=eligible.count())
     links = (
@@ -185,6 +189,8 @@ def policies_remind_closing(*, today: date | None = None) -> NotifyOutcome:
         .filter(Q(application_opens__isnull=True) | Q(application_opens__lte=today))
     )
     for policy in closing.order_by("application_closes", "id"):
+        if validate_rule(policy.eligibility_rule or {}):
+            continue
         eligible = policy_eligible_enterprises(policy=policy, today=today)
         links = (
             EnterpriseUser.objects.filter(enterprise__in=eligible.values("pk"), user__is_active=True)

@@ -308,3 +308,17 @@ def _rest_framework():
     from django.conf import settings
 
     return settings.REST_FRAMEWORK
+
+
+def test_a_malformed_stored_rule_is_skipped_not_fatal(setting):
+    from policies.models import Policy
+
+    broken = EligibilityPolicyFactory(title="broken", eligibility_rule={})
+    Policy.objects.filter(pk=broken.pk).update(eligibility_rule={"all": [{"fact": "employees"}]})
+    matches = enterprise_policy_matches(enterprise=setting["enterprise"])
+    listed = [
+        item["policy"].title
+        for section in ("eligible", "near_misses", "needs_facts")
+        for item in matches[section]["results"]
+    ]
+    assert "broken" not in listed and "wuxi" in listed
