@@ -774,6 +774,7 @@ class RuleSet:
         self._condition_index: dict[str, int] = {}
         self._conditions: list[Compiled] = []
         self._functions: dict[str, Callable] = {}
+        self._factories: dict[str, Callable] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -804,23 +805,32 @@ class RuleSet:
             function = _always_met
         else:
             lines: list[str] = []
-            counter = itertools.count()
-            true_var, false_var = self._emit(rule, lines, counter)
+            leaves: list[int] = []
+            true_var, false_var = self._emit(rule, lines, itertools.count(), leaves)
             lines.append(f"return ({true_var}, {false_var})")
-            source = "def rule(o):\n    " + "\n    ".join(lines)
-            namespace: dict = {}
-            exec(compile(source, "<eligibility rule>", "exec"), namespace)  # noqa: S102 - generated from indexes only
-            function = namespace["rule"]
+            # The source depends only on the rule's shape (leaves are parameters), so rules of
+            # the same shape share one compiled factory and compiling a rule is a closure call.
+            parameters = ", ".join(f"i{position}" for position in range(len(leaves)))
+            source = f"def make({parameters}):\n    def rule(o):\n        " + "\n        ".join(lines)
+            source += "\n    return rule"
+            factory = self._factories.get(source)
+            if factory is None:
+                namespace: dict = {}
+                exec(compile(source, "<eligibility rule>", "exec"), namespace)  # noqa: S102 - indexes only
+                factory = self._factories[source] = namespace["make"]
+            function = factory(*leaves)
         self._functions[key] = function
         return function
 
-    def _emit(self, node: dict, lines: list[str], counter) -> tuple[str, str]:
+    def _emit(self, node: dict, lines: list[str], counter, leaves: list[int]) -> tuple[str, str]:
         if "not" in node:
-            true_var, false_var = self._emit(node["not"], lines, counter)
+            true_var, false_var = self._emit(node["not"], lines, counter, leaves)
             return false_var, true_var
         name = f"v{next(counter)}"
         if "all" in node or "any" in node:
-            children = [self._emit(item, lines, counter) for item in node["all" if "all" in node else "any"]]
+            children = [
+                self._emit(item, lines, counter, leaves) for item in node["all" if "all" in node else "any"]
+            ]
             # all: true costs add up, false takes the cheapest child; any: the dual.
             summed, least = (0, 1) if "all" in node else (1, 0)
             lines.append(f"{name}{'tf'[summed]} = " + " + ".join(child[summed] for child in children))
@@ -829,7 +839,8 @@ class RuleSet:
             for child in children[1:]:
                 lines.append(f"if {child[least]} < {name}{'tf'[least]}: {name}{'tf'[least]} = {child[least]}")
             return f"{name}t", f"{name}f"
-        lines.append(f"{name}t, {name}f = o[{self._intern(node)}]")
+        lines.append(f"{name}t, {name}f = o[i{len(leaves)}]")
+        leaves.append(self._intern(node))
         return f"{name}t", f"{name}f"
 
 
