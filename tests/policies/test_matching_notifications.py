@@ -149,3 +149,18 @@ def test_beat_schedule_names_registered_tasks():
     schedule = settings.CELERY_BEAT_SCHEDULE
     for name in ("policies-expire", "policies-remind-closing"):
         assert schedule[name]["task"] in app.tasks
+
+
+def test_bulk_publishing_matches_each_policy_after_commit(django_capture_on_commit_callbacks):
+    from policies.services_matching import policies_published
+
+    enterprise, (user,) = enterprise_with_users(region_code="320214", employees=80)
+    first = EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI)
+    second = EligibilityPolicyFactory(eligibility_rule={})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        policies_published([first.id, second.id])
+        assert notified() == []  # nothing before the commit
+    assert callbacks[0].__name__ == "enqueue"  # then the emails of the notifications it made
+    assert notified() == sorted(
+        (user.email, f"policy-eligible:{policy.id}:{enterprise.id}") for policy in (first, second)
+    )
