@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from enterprises.models import Enterprise, Membership
 from enterprises.uscc import uscc_compose
-from policies.rules import SIZE_CLASSES, RuleSet, compile_rule, evaluate, facts_from_profile, validate_rule
+from policies.rules import (
+    SIZE_CLASSES,
+    RuleSet,
+    compile_rule,
+    evaluate,
+    explain,
+    facts_from_profile,
+    validate_rule,
+)
 from policies.rules_sql import _compile, annotations_for, eligible_enterprises
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory, MembershipFactory
@@ -258,3 +266,21 @@ def test_batch_rule_set_agrees_with_the_evaluator(rule_batch, batch):
         outcomes = rule_set.outcomes(facts)
         for rule, function in zip([*rule_batch, {}], functions, strict=True):
             assert function(outcomes) == compile_rule(rule)(facts), rule
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=rules, values=profiles)
+def test_explanations_agree_with_the_calculators_costs(rule, values):
+    """The calculator sorts by (cost_true, cost_false); the explanation flips conditions one by
+    one. Both must give the same status: eligible, near miss, needs facts or not eligible."""
+    memberships = [(slug, role) for slug, role, status in values["memberships"] if status == "approved"]
+    profile = {key: value for key, value in values.items() if key != "memberships"}
+    facts = facts_from_profile(today=TODAY, **profile, memberships=memberships)
+    cost_true, cost_false = compile_rule(rule)(facts)
+    if cost_true == 0:
+        expected = "eligible"
+    elif cost_false == 0:
+        expected = "near_miss" if cost_true == 1 else "not_eligible"
+    else:
+        expected = "needs_facts"
+    assert explain(rule, facts).status == expected
