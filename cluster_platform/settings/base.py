@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from cluster_platform.embedded_db import embedded_database_url
 
@@ -118,7 +119,20 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Task modules other than <app>/tasks.py, which autodiscovery does not import.
+CELERY_IMPORTS = ["policies.tasks_matching"]
+CELERY_BEAT_SCHEDULE: dict = {
+    # Daily, Asia/Shanghai time: expire policies past validity, then remind enterprises of
+    # application windows closing within 7 days (once per policy and enterprise).
+    "policies-expire": {
+        "task": "policies.tasks_matching.policies_expire_daily",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "policies-remind-closing": {
+        "task": "policies.tasks_matching.policies_remind_closing_daily",
+        "schedule": crontab(hour=9, minute=0),
+    },
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
