@@ -1,0 +1,134 @@
+"""Cluster A must be invisible and untouchable from cluster B, through every cluster endpoint.
+
+The world is built once per module; every request of the harness runs in a savepoint that is
+rolled back, so the tests see the same world whatever the endpoints do.
+"""
+
+import pytest
+from django.db import transaction
+
+from cluster_platform.api.tenancy import ClusterScopedViewSet
+from tests.tenancy import harness
+from tests.tenancy.world import ATTACKER_ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+def _fail_with(problems):
+    if problems:
+        pytest.fail(f"{len(problems)} problem(s):\n" + "\n".join(problems), pytrace=False)
+
+
+def test_the_harness_finds_the_cluster_endpoints():
+    endpoints = harness.cluster_endpoints()
+
+    assert endpoints, "no URL pattern under /api/v1/clusters/<cluster_slug>/ was found"
+    assert "/api/v1/clusters/<cluster_slug>/audit-log/<pk>/" in {e.template for e in endpoints}
+    assert all(e.template.startswith("/api/v1/clusters/<cluster_slug>/") for e in endpoints)
+
+
+def test_every_cluster_view_is_a_scoped_viewset_that_states_its_permissions():
+    _fail_with(harness.structural_problems(harness.cluster_endpoints()))
+
+
+def test_every_role_in_b_sees_and_changes_nothing_of_a_through_as_urls(world):
+    report = harness.attack(world, scenarios=("a",))
+
+    assert report.requests > 0
+    _fail_with(report.problems)
+
+
+def test_a_objects_under_bs_url_answer_404_and_stay_unchanged(world):
+    report = harness.attack(world, scenarios=("b",))
+
+    assert report.requests > 0
+    _fail_with(report.problems)
+
+
+def test_the_world_has_every_role_and_some_secrets(world):
+    victim = harness.victim_of(world)
+
+    assert {world.b.user_for(role) is None for role in ATTACKER_ROLES} == {True, False}
+    labels = set(victim.secret_ids.values())
+    assert {"enterprises.Membership", "cluster_platform.ClusterStaff", "cluster_platform.AuditLog"} <= labels
+    assert {"enterprises.Enterprise", "cluster_platform.User"} <= labels
+    assert str(world.a.cluster.pk) not in victim.secret_ids  # clusters are listed publicly
+    assert not set(victim.secret_ids) & {str(world.b.sme.pk), str(world.b.sme_user.pk)}
+
+
+def test_base_viewset_refuses_to_let_subclasses_own_the_queryset():
+    with pytest.raises(TypeError, match="scoped_queryset"):
+
+        class Sneaky(ClusterScopedViewSet):
+            def get_queryset(self):  # pragma: no cover - the class statement fails
+                return None
+
+
+# --- The harness catches what it is meant to catch ---------------------------------------------
+
+
+@pytest.mark.urls("tests.tenancy.leaky_urls")
+def test_the_harness_reports_a_deliberately_unscoped_viewset(world):
+    endpoints = harness.cluster_endpoints()
+    report = harness.attack(world)
+    problems = "\n".join(report.problems)
+
+    assert {e.template for e in endpoints} >= {
+        "/api/v1/clusters/<cluster_slug>/leaky-memberships/",
+        "/api/v1/clusters/<cluster_slug>/leaky-memberships/<pk>/",
+    }
+    assert "not a ClusterScopedViewSet" in "\n".join(harness.structural_problems(endpoints))
+    # listing another cluster's rows, from both URLs
+    assert "(a) sme GET /api/v1/clusters/<cluster_slug>/leaky-memberships/" in problems
+    assert "(b) anonymous GET /api/v1/clusters/<cluster_slug>/leaky-memberships/" in problems
+    assert "leaks" in problems and "enterprises.Membership" in problems
+    # reading, changing and deleting A's row through B's URL
+    assert "did not answer 404" in problems
+    assert "reads cluster A's non-public enterprises.Membership" in problems
+    assert "changed cluster A's rows: enterprises.Membership" in problems
+    # the CSV export leaks too
+    assert "leaky-memberships/export/" in problems
+
+
+@pytest.fixture
+def applying_is_public(world):
+    """In the scoped sample, anyone signed in may apply to join the cluster."""
+    world.public_actions.add("ScopedMembershipViewSet.apply")
+    yield
+    world.public_actions.discard("ScopedMembershipViewSet.apply")
+
+
+@pytest.mark.urls("tests.tenancy.scoped_urls")
+def test_the_harness_passes_a_properly_scoped_viewset_with_writes_and_actions(world, applying_is_public):
+    endpoints = harness.cluster_endpoints()
+    report = harness.attack(world)
+
+    assert len(endpoints) == 5  # list, detail, approve, apply, export
+    assert harness.structural_problems(endpoints) == []
+    methods = {m for e in endpoints for m in e.methods()}
+    assert methods >= {"get", "post", "put", "patch", "delete", "options"}
+    _fail_with(report.problems)
+
+
+@pytest.mark.urls("tests.tenancy.scoped_urls")
+def test_a_write_into_a_by_outsiders_is_reported_unless_declared_public(world):
+    report = harness.attack(world, scenarios=("a",))
+
+    assert report.problems
+    assert all("/memberships/apply/" in problem for problem in report.problems), report.problems
+    assert any("changed cluster A's rows: enterprises.Membership" in p for p in report.problems)
+    assert any("a write on cluster A by an outsider was not refused" in p for p in report.problems)
+
+
+@pytest.mark.urls("tests.tenancy.unknown_kwarg_urls")
+def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
+    report = harness.attack(world, roles=["anonymous"])
+
+    assert any("unknown URL argument 'gizmo_ref'" in problem for problem in report.problems)
