@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -78,13 +79,30 @@ def notification_send(
 # --- Accounts ---------------------------------------------------------------------------------
 
 
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
+
+
+def _clean_phone(phone: str) -> str:
+    """Mobile (13800000000), landline (0510-85123456) or international (+86 138 0000 0000)."""
+    phone = phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError(
+            {"phone": [_("Enter a phone number: digits, spaces, hyphens and an optional +.")]}
+        )
+    return phone
+
+
 def user_register(*, email: str, name: str, password: str, phone: str = "") -> User:
     """Create a platform account. The password goes through the configured validators, which
     see the email and name too (so "zhang.wei@..." cannot use "zhangwei1" as a password)."""
     email = User.objects.normalize_email(email.strip()).lower()
     name = name.strip()
-    candidate = User(email=email, name=name, phone=phone.strip())
     errors = {}
+    try:
+        phone = _clean_phone(phone)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    candidate = User(email=email, name=name, phone=phone.strip())
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = [_("An account with this email address already exists.")]
     try:
@@ -111,7 +129,7 @@ def user_profile_update(*, user: User, name: str | None = None, phone: str | Non
         user.name = name
         changed.append("name")
     if phone is not None:
-        user.phone = phone.strip()
+        user.phone = _clean_phone(phone)
         changed.append("phone")
     if changed:
         user.save(update_fields=changed)

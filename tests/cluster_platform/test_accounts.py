@@ -99,6 +99,10 @@ def test_register_duplicate_email_is_a_field_error_whatever_the_case(api_client)
         ({"email": "not-an-email", "name": "坏邮箱", "password": "mems-wafer-2026"}, "email"),
         ({"email": "noname@example.com", "password": "mems-wafer-2026"}, "name"),
         ({"email": "nopw@example.com", "name": "无密码"}, "password"),
+        (
+            {"email": "tel@example.com", "name": "坏电话", "password": "mems-wafer-2026", "phone": "call me"},
+            "phone",
+        ),
     ],
 )
 def test_register_missing_or_bad_fields_are_field_errors(api_client, payload, attr):
@@ -310,23 +314,24 @@ def test_patch_me_updates_name_and_phone_only(client_for):
     user = UserFactory(name="旧名字", email="me@example.com")
 
     response = client_for(user).patch(
-        "/api/v1/me/", {"name": "新名字", "phone": "0510-1234567", "email": "hijack@example.com"}
+        "/api/v1/me/", {"name": "新名字", "phone": "0510-85123456", "email": "hijack@example.com"}
     )
 
     assert response.status_code == 200
     user.refresh_from_db()
-    assert (user.name, user.phone, user.email) == ("新名字", "0510-1234567", "me@example.com")
+    assert (user.name, user.phone, user.email) == ("新名字", "0510-85123456", "me@example.com")
 
 
-def test_patch_me_rejects_a_blank_name(client_for):
-    user = UserFactory(name="保留")
+@pytest.mark.parametrize(("payload", "attr"), [({"name": "   "}, "name"), ({"phone": "abc"}, "phone")])
+def test_patch_me_rejects_a_blank_name_or_a_bad_phone(client_for, payload, attr):
+    user = UserFactory(name="保留", phone="13800000000")
 
-    response = client_for(user).patch("/api/v1/me/", {"name": "   "})
+    response = client_for(user).patch("/api/v1/me/", payload)
 
     assert response.status_code == 400
-    assert "name" in _errors_by_attr(response)
+    assert attr in _errors_by_attr(response)
     user.refresh_from_db()
-    assert user.name == "保留"
+    assert (user.name, user.phone) == ("保留", "13800000000")
 
 
 # --- Password change ----------------------------------------------------------------------------

@@ -37,8 +37,8 @@ from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
 from cluster_platform.api.tenancy import ClusterScopedViewSet
-from cluster_platform.models import Cluster
-from enterprises.models import Enterprise, EnterpriseUser, Membership
+from cluster_platform.models import Cluster, ClusterStaff, User
+from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipStatus
 from tests.tenancy.world import ATTACKER_ROLES, LOCAL_APPS, World
 
 CLUSTER_ROUTE = "api/v1/clusters/%(cluster_slug)s/"
@@ -258,17 +258,26 @@ def victim_of(world: World) -> Victim:
     """Collect cluster A's rows: every row of a local model with a path to cluster A, and,
     for rows with no cluster (or a null one), those of A's enterprises and A's users.
     The attacker's own enterprises and users are not A's secrets."""
-    a_cluster = world.a.cluster
+    a_cluster, b_cluster = world.a.cluster, world.b.cluster
+    # What the attacker may know already: their own people and enterprises, and whoever is
+    # also on cluster B's staff or an approved member of cluster B.
+    b_enterprises = set(
+        Membership.objects.filter(cluster=b_cluster, status=MembershipStatus.APPROVED).values_list(
+            "enterprise_id", flat=True
+        )
+    )
     attacker_users = {world.b.user_for(role).pk for role in ATTACKER_ROLES if role != "anonymous"}
-    attacker_enterprises = set(
+    attacker_users |= set(ClusterStaff.objects.filter(cluster=b_cluster).values_list("user_id", flat=True))
+    attacker_users |= set(
+        EnterpriseUser.objects.filter(enterprise_id__in=b_enterprises).values_list("user_id", flat=True)
+    )
+    attacker_enterprises = b_enterprises | set(
         EnterpriseUser.objects.filter(user_id__in=attacker_users).values_list("enterprise_id", flat=True)
     )
     a_enterprises = (
         set(Membership.objects.filter(cluster=a_cluster).values_list("enterprise_id", flat=True))
         | {world.a.sme.pk, world.a.partner.pk}
     ) - attacker_enterprises
-    from cluster_platform.models import ClusterStaff, User
-
     a_users = (
         set(ClusterStaff.objects.filter(cluster=a_cluster).values_list("user_id", flat=True))
         | set(
