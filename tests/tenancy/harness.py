@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.cache import cache
+from django.core.exceptions import FieldError
 from django.db import DatabaseError, models, transaction
 from django.db.utils import InterfaceError
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -233,13 +234,12 @@ class Victim:
         cluster_field = getattr(cls, "cluster_field", None) if cls else None
         if cluster_field and model is not None:
             try:
-                rows = list(
-                    model._base_manager.filter(**{cluster_field: self.cluster})
-                    .distinct()
-                    .order_by("pk")[:200]
-                )
-            except Exception:  # noqa: BLE001 - a bad cluster_field is reported as unexercisable below
-                rows = []
+                in_a = model._base_manager.filter(**{cluster_field: self.cluster})
+            except FieldError:
+                raise CannotExercise(
+                    f"cluster_field {cluster_field!r} is not a path from {model._meta.label} to a cluster"
+                ) from None
+            rows = list(in_a.distinct().order_by("pk")[:200])
         else:
             rows = self.rows.get(model, [])
         secret = [row for row in rows if str(row.pk) in self.secret_ids]
