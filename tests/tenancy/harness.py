@@ -562,8 +562,10 @@ def judge(endpoint, scenario, method, target, outcome, victim, world, sent_ids) 
     ignore = sent_ids if status >= 400 else set()
     leaked = victim.leaked(outcome.text, ignore)
     if leaked:
-        labels = sorted(set(leaked.values()))
-        problems.append(f"leaks {len(leaked)} id(s) of cluster A's non-public rows ({', '.join(labels)})")
+        shown = ", ".join(
+            f"{label} {value}" for value, label in sorted(leaked.items(), key=lambda item: item[1])
+        )
+        problems.append(f"leaks {len(leaked)} id(s) of cluster A's non-public rows ({shown})")
     if outcome.changed and not (scenario == "a" and public_action):
         problems.append(f"changed cluster A's rows: {', '.join(outcome.changed)}")
     if method == "options" or status >= 500:

@@ -21,9 +21,15 @@ def world(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+HINT = (
+    "\nA row that anyone may see by design (a published offering, and the partner shown with it) "
+    "belongs in world.public_ids, added by the owning app's tests/<app>/world.py; see docs/tenancy.md."
+)
+
+
 def _fail_with(problems):
     if problems:
-        pytest.fail(f"{len(problems)} problem(s):\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(f"{len(problems)} problem(s):\n" + "\n".join(problems) + HINT, pytrace=False)
 
 
 def test_the_harness_finds_the_cluster_endpoints():
