@@ -8,7 +8,6 @@ from cluster_platform.api.views import api_root
 CLUSTER_PREFIX = "api/v1/clusters/<slug:cluster_slug>/"
 
 cluster_urlpatterns = [
-    path("", include("cluster_platform.api.cluster_urls")),
     path("", include("enterprises.api.cluster_urls")),
     path("", include("services.api.cluster_urls")),
     path("", include("policies.api.cluster_urls")),
