@@ -145,7 +145,9 @@ def structural_problems(endpoints: list[Endpoint]) -> list[str]:
             )
             continue
         stated_globally = cls.permission_classes is not ClusterScopedViewSet.permission_classes
-        for action in endpoint.actions.values():
+        for method, action in endpoint.actions.items():
+            if method not in cls.http_method_names:
+                continue  # routed by the router, refused with 405 by the view
             if not stated_globally and action not in cls.action_permissions:
                 problems.append(f"{endpoint.label}: action {action!r} states no permission")
         if getattr(cls, "model", None) is None:
