@@ -61,8 +61,12 @@ def test_schema_endpoint_and_swagger_ui_answer(api_client):
         "name": "Authorization",
         "description": 'Token-based authentication with required prefix "Token"',
     }
-    assert "/api/v1/auth/login/" in body["paths"]
     assert docs.status_code == 200
+    # Swagger UI's "Authorize" applies the token to the endpoints that take it, not to login
+    login = body["paths"]["/api/v1/auth/login/"]["post"]
+    me = body["paths"]["/api/v1/me/"]["get"]
+    assert login["security"] == [{}]
+    assert {"knoxApiToken": []} in me["security"]
 
 
 @pytest.mark.django_db

@@ -113,8 +113,9 @@ class Endpoint:
 
 
 def cluster_endpoints(urlconf=None) -> list[Endpoint]:
-    """Every URL pattern under the cluster prefix, in resolver order. Format-suffix twins
-    (".json") route to the same view with the same arguments, so they are left out."""
+    """Every URL pattern under the cluster prefix, in resolver order. A format-suffix twin
+    (".json") of a pattern routes to the same view with the same arguments, so it is left out;
+    a pattern that exists only with a format is kept (and asked for JSON)."""
     endpoints = []
 
     def walk(patterns, prefix):
@@ -125,11 +126,16 @@ def cluster_endpoints(urlconf=None) -> list[Endpoint]:
                 walk(pattern.url_patterns, prefix + regex)
             elif isinstance(pattern, URLPattern):
                 route, params = normalize(prefix + regex)[0]
-                if route.startswith(CLUSTER_ROUTE) and "format" not in params:
+                if route.startswith(CLUSTER_ROUTE):
                     endpoints.append(Endpoint(route, tuple(params), pattern.callback, pattern.name))
 
     walk(get_resolver(urlconf).url_patterns, "")
-    return endpoints
+    plain = {(e.callback, e.params) for e in endpoints if "format" not in e.params}
+    return [
+        e
+        for e in endpoints
+        if "format" not in e.params or (e.callback, tuple(p for p in e.params if p != "format")) not in plain
+    ]
 
 
 def structural_problems(endpoints: list[Endpoint]) -> list[str]:
@@ -354,7 +360,7 @@ def path_targets(endpoint: Endpoint, world: World, victim: Victim, slug: str) ->
     """The path arguments to try for one endpoint: one set per A object picked for a detail
     route (a non-public one and a public one), a single set for a list route."""
     lookup = endpoint.lookup_kwarg
-    other_params = [p for p in endpoint.params if p not in {"cluster_slug", lookup}]
+    other_params = [p for p in endpoint.params if p not in {"cluster_slug", "format", lookup}]
     if lookup in endpoint.params:
         model = endpoint.model
         if model is None:
@@ -369,11 +375,14 @@ def path_targets(endpoint: Endpoint, world: World, victim: Victim, slug: str) ->
     targets = []
     for obj in objects:
         kwargs = {"cluster_slug": slug}
+        if "format" in endpoint.params:
+            kwargs["format"] = "json"
         if obj is not None:
             kwargs[lookup] = _lookup_value(obj, endpoint.view_class.lookup_field)
         for param in other_params:
             kwargs[param] = _parent_value(param, obj, victim)
-        targets.append(Target(kwargs, obj, names_a_object=len(kwargs) > 1))
+        names_a_object = any(key not in {"cluster_slug", "format"} for key in kwargs)
+        targets.append(Target(kwargs, obj, names_a_object=names_a_object))
     return targets
 
 
@@ -513,7 +522,9 @@ def _attack(world: World, *, roles, scenarios, urlconf) -> Report:
                 break
             for target in targets:
                 url = "/" + endpoint.route % target.kwargs
-                sent_ids = {value for key, value in target.kwargs.items() if key != "cluster_slug"}
+                sent_ids = {
+                    value for key, value in target.kwargs.items() if key not in {"cluster_slug", "format"}
+                }
                 for method in endpoint.methods():
                     if method in SAFE_METHODS or method == "delete":
                         bodies = [None]

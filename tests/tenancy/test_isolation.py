@@ -164,3 +164,7 @@ def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
     report = harness.attack(world, roles=["anonymous"])
 
     assert any("unknown URL argument 'gizmo_ref'" in problem for problem in report.problems)
+    # the format-only route is attacked (as JSON) and passes
+    assert "/api/v1/clusters/<cluster_slug>/gizmo-report.<format>" in {e.template for e in report.endpoints}
+    assert not [p for p in report.problems if "gizmo-report" in p]
+    assert report.requests == 2 * 2  # GET and OPTIONS, from A's and from B's URL

@@ -1,4 +1,5 @@
-"""A test-only URLconf whose cluster route takes an argument the harness cannot fill in."""
+"""A test-only URLconf: a cluster route with an argument the harness cannot fill in, and one
+that exists only with a format suffix."""
 
 from django.urls import path
 from rest_framework import mixins
@@ -14,4 +15,7 @@ class GizmoViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     permission_classes = [IsClusterStaff]
 
 
-urlpatterns = [path(f"{CLUSTER_PREFIX}gizmos/<str:gizmo_ref>/", GizmoViewSet.as_view({"get": "list"}))]
+urlpatterns = [
+    path(f"{CLUSTER_PREFIX}gizmos/<str:gizmo_ref>/", GizmoViewSet.as_view({"get": "list"})),
+    path(f"{CLUSTER_PREFIX}gizmo-report.<str:format>", GizmoViewSet.as_view({"get": "list"})),
+]
