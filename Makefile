@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format check-migrations messages bench bench-policies bench-matching clean-db
+.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching clean-db
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -35,9 +35,10 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 check-migrations: $(STAMP) ## Fail if a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+.PHONY: messages
 messages: $(STAMP) ## Extract the translatable strings into locale/zh_Hans and compile them (needs GNU gettext)
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --no-obsolete \
-		--ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=scripts --ignore=staticfiles
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=scripts --ignore=staticfiles --ignore=.pgdata
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: bench-policies bench-matching ## Run every benchmark
