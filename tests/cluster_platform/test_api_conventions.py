@@ -222,18 +222,18 @@ def test_default_language_is_simplified_chinese():
 # --- Production settings -----------------------------------------------------------------------
 
 
-def _run_with_production_settings(args, **env_overrides):
-    env = {
-        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(DJANGO_SETTINGS_MODULE="cluster_platform.settings.production", **env_overrides)
+def _run_with_settings(args, **env_overrides):
+    ignored = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in ignored}
+    env["DJANGO_SETTINGS_MODULE"] = "cluster_platform.settings.production"
+    env.update(env_overrides)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
 def test_production_settings_pass_the_deployment_checks():
-    result = _run_with_production_settings(
+    result = _run_with_settings(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="cluster.example.com",
@@ -245,10 +245,26 @@ def test_production_settings_pass_the_deployment_checks():
 
 
 def test_production_settings_refuse_to_load_without_a_secret_key():
-    result = _run_with_production_settings(
+    result = _run_with_settings(
         ["-c", "import django; django.setup()"],
         DATABASE_URL=os.environ.get("DATABASE_URL", settings.DATABASE_URL),
     )
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_throttle_counters_live_in_redis_when_redis_url_is_set():
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    result = _run_with_settings(
+        ["-c", script],
+        DJANGO_SETTINGS_MODULE="cluster_platform.settings.base",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        DATABASE_URL=os.environ.get("DATABASE_URL", settings.DATABASE_URL),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "False"]

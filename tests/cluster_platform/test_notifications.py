@@ -149,3 +149,15 @@ def test_notifications_list_query_count_is_constant(client_for):
         URL,
         lambda n: [_send(user, f"k{next(counter)}", cluster=ClusterFactory()) for _ in range(n)],
     )
+
+
+def test_notifications_filter_by_kind_across_clusters(client_for):
+    user = UserFactory()
+    approved = _send(user, "a", kind="membership.approved", cluster=ClusterFactory(slug="wuxi-iot"))
+    _send(user, "b", kind="engagement.requested", cluster=ClusterFactory(slug="gd-bags"))
+    platform_wide = _send(user, "c", kind="membership.approved")
+
+    body = client_for(user).get(URL, {"kind": "membership.approved"}).json()
+
+    assert [n["id"] for n in body["results"]] == [str(platform_wide.id), str(approved.id)]
+    assert [n["cluster_slug"] for n in body["results"]] == [None, "wuxi-iot"]
