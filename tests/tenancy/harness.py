@@ -450,7 +450,6 @@ def _response_text(response) -> str:
         content = b"".join(response.streaming_content)
     else:
         content = response.content
-    response.close()  # file responses hold their file open until closed
     headers = " ".join(f"{key}: {value}" for key, value in response.headers.items())
     return content.decode("utf-8", "replace") + "\n" + headers
 
