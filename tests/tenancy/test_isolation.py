@@ -127,6 +127,12 @@ def test_the_harness_reports_a_deliberately_unscoped_viewset(world):
     assert "changed cluster A's rows: enterprises.Membership" in problems
     # the CSV export leaks too
     assert "leaky-memberships/export/" in problems
+    # a scoped viewset that lets anyone write: B's users change A through A's URL, but
+    # through B's URL A's object is out of reach
+    open_door = [p for p in report.problems if "open-memberships" in p]
+    assert "(a) sme PATCH /api/v1/clusters/<cluster_slug>/open-memberships/<pk>/" in "\n".join(open_door)
+    assert any("changed cluster A's rows: enterprises.Membership" in p for p in open_door)
+    assert not [p for p in open_door if p.startswith("(b)")]
 
 
 @pytest.fixture
