@@ -35,6 +35,12 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 check-migrations: $(STAMP) ## Fail if a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+.PHONY: messages
+messages: $(STAMP) ## Extract the translatable strings into locale/zh_Hans and compile them (needs GNU gettext)
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=scripts --ignore=staticfiles --ignore=.pgdata
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
 bench: bench-policies bench-matching ## Run every benchmark
 
 bench-policies: $(STAMP) ## Policy import, search, calculator and reverse-match benchmarks

@@ -1,10 +1,17 @@
 import logging
+import re
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from knox.models import AuthToken
+from knox.settings import knox_settings
 
-from cluster_platform.models import AuditLog, Cluster, Notification
+from cluster_platform.models import AuditLog, Cluster, Notification, User
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +74,122 @@ def notification_send(
             lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
         )
     return notification
+
+
+# --- Accounts ---------------------------------------------------------------------------------
+
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
+
+
+def _clean_phone(phone: str) -> str:
+    """Mobile (13800000000), landline (0510-85123456) or international (+86 138 0000 0000)."""
+    phone = phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError(
+            {"phone": [_("Enter a phone number: digits, spaces, hyphens and an optional +.")]}
+        )
+    return phone
+
+
+def user_register(*, email: str, name: str, password: str, phone: str = "") -> User:
+    """Create a platform account. The password goes through the configured validators, which
+    see the email and name too (so "zhang.wei@..." cannot use "zhangwei1" as a password)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    name = name.strip()
+    errors = {}
+    try:
+        phone = _clean_phone(phone)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    candidate = User(email=email, name=name, phone=phone.strip())
+    if User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [_("An account with this email address already exists.")]
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:  # a concurrent registration with the same email won the race
+        raise ValidationError({"email": [_("An account with this email address already exists.")]}) from None
+    return candidate
+
+
+def user_profile_update(*, user: User, name: str | None = None, phone: str | None = None) -> User:
+    changed = []
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": [_("A name is required.")]})
+        user.name = name
+        changed.append("name")
+    if phone is not None:
+        user.phone = _clean_phone(phone)
+        changed.append("phone")
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, current_password: str, new_password: str, keep_token=None) -> User:
+    """Change the password and sign out every other session: whoever knew the old password
+    must not keep a token minted with it. The token making the request (`keep_token`) survives."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": [_("The current password is not correct.")]})
+    try:
+        password_validation.validate_password(new_password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": list(error.messages)}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    tokens = AuthToken.objects.filter(user=user)
+    if keep_token is not None:
+        tokens = tokens.exclude(pk=keep_token.pk)
+    tokens.delete()
+    return user
+
+
+@transaction.atomic
+def auth_token_create(*, user: User) -> tuple[AuthToken, str]:
+    """Mint a knox token (only its digest is stored). Expired tokens are purged, and at the
+    per-user limit the oldest session is signed out rather than refusing to sign in."""
+    now = timezone.now()
+    AuthToken.objects.filter(user=user, expiry__lt=now).delete()
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if limit is not None:
+        live = list(AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True))
+        if len(live) >= limit:
+            AuthToken.objects.filter(pk__in=live[limit - 1 :]).delete()
+    instance, token = AuthToken.objects.create(user=user)
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    return instance, token
+
+
+def auth_token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+def auth_token_revoke_all(*, user: User) -> int:
+    deleted, _per_model = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of `user` read; returns how many changed."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

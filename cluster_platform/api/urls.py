@@ -1,9 +1,21 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from cluster_platform.api import accounts
+from cluster_platform.api.notifications import NotificationViewSet
 from cluster_platform.api.views import ClusterViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("clusters", ClusterViewSet, basename="cluster")
+router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/register/", accounts.RegisterView.as_view(), name="auth-register"),
+    path("auth/login/", accounts.LoginView.as_view(), name="auth-login"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", accounts.LogoutAllView.as_view(), name="auth-logout-all"),
+    path("me/", accounts.MeView.as_view(), name="me"),
+    path("me/password/", accounts.PasswordChangeView.as_view(), name="me-password"),
+    *router.urls,
+]

@@ -8,6 +8,11 @@ cluster-owned models through a module `tests/<app>/world.py` that defines
 which creates rows in cluster A (and, where useful, B) using the people below, and adds to
 `world.public_ids` the ids of A's rows that anyone may see (published catalog entries).
 The harness discovers those modules by name, so a new app only has to add its own.
+
+An action that outsiders may legitimately perform on cluster A (applying for membership, say)
+is named in `world.public_actions` as "<ViewSetClassName>.<action>", e.g.
+"MembershipViewSet.create": for those the harness accepts a success and a change in A
+(it still checks that the answer leaks nothing of A's).
 """
 
 import importlib
@@ -46,6 +51,7 @@ class World:
     a: ClusterPeople
     b: ClusterPeople
     public_ids: set[str] = field(default_factory=set)
+    public_actions: set[str] = field(default_factory=set)
 
 
 def _people(slug: str) -> ClusterPeople:

@@ -1,0 +1,176 @@
+"""Cluster A must be invisible and untouchable from cluster B, through every cluster endpoint.
+
+The world is built once per module; every request of the harness runs in a savepoint that is
+rolled back, so the tests see the same world whatever the endpoints do.
+"""
+
+import re
+
+import pytest
+from django.db import transaction
+
+from cluster_platform.api.tenancy import ClusterScopedViewSet
+from tests.tenancy import harness
+from tests.tenancy.world import ATTACKER_ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+HINT = (
+    "\nA row that anyone may see by design (a published offering, and the partner shown with it) "
+    "belongs in world.public_ids, added by the owning app's tests/<app>/world.py; see docs/tenancy.md."
+)
+
+
+def _fail_with(problems, hint=""):
+    if problems:
+        pytest.fail(f"{len(problems)} problem(s):\n" + "\n".join(problems) + hint, pytrace=False)
+
+
+def test_the_harness_attacks_every_cluster_operation_in_the_openapi_schema():
+    """An independent count: what drf-spectacular documents under the prefix, the harness walks."""
+    from drf_spectacular.generators import EndpointEnumerator
+
+    def shape(path):
+        return re.sub(r"\{[^}]+\}", "{}", path)
+
+    documented = {
+        (shape(path), method.lower())
+        for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints()
+        if path.startswith("/api/v1/clusters/{cluster_slug}/")
+    }
+    walked = {
+        (shape(re.sub(r"<([^>]+)>", r"{\1}", e.template)), method)
+        for e in harness.cluster_endpoints()
+        for method in e.methods()
+    }
+
+    assert documented <= walked
+
+
+@pytest.mark.urls("tests.tenancy.scoped_urls")
+def test_the_harness_finds_routes_and_their_methods_from_the_resolver():
+    endpoints = {e.template: e for e in harness.cluster_endpoints()}
+
+    base = "/api/v1/clusters/<cluster_slug>/memberships/"
+    assert set(endpoints) == {base, f"{base}<pk>/", f"{base}<pk>/approve/", f"{base}apply/", f"{base}export/"}
+    assert set(endpoints[base].methods()) == {"get", "post", "options"}
+    assert set(endpoints[f"{base}<pk>/"].methods()) == {"get", "put", "patch", "delete", "options"}
+    assert endpoints[f"{base}<pk>/"].action_for("patch") == "partial_update"
+    assert endpoints[f"{base}<pk>/approve/"].action_for("post") == "approve"
+
+
+def test_every_cluster_view_is_a_scoped_viewset_that_states_its_permissions():
+    _fail_with(harness.structural_problems(harness.cluster_endpoints()))
+
+
+def test_every_role_in_b_sees_and_changes_nothing_of_a_through_as_urls(world):
+    report = harness.attack(world, scenarios=("a",))
+
+    _fail_with(report.problems, HINT)
+
+
+def test_a_objects_under_bs_url_answer_404_and_stay_unchanged(world):
+    report = harness.attack(world, scenarios=("b",))
+
+    _fail_with(report.problems, HINT)
+
+
+def test_the_world_has_every_role_and_some_secrets(world):
+    victim = harness.victim_of(world)
+
+    assert {world.b.user_for(role) is None for role in ATTACKER_ROLES} == {True, False}
+    labels = set(victim.secret_ids.values())
+    assert {"enterprises.Membership", "cluster_platform.ClusterStaff", "cluster_platform.AuditLog"} <= labels
+    assert "cluster_platform.Notification" in labels
+    assert {"enterprises.Enterprise", "cluster_platform.User"} <= labels
+    assert str(world.a.cluster.pk) not in victim.secret_ids  # clusters are listed publicly
+    assert not set(victim.secret_ids) & {str(world.b.sme.pk), str(world.b.sme_user.pk)}
+
+
+def test_base_viewset_refuses_to_let_subclasses_own_the_queryset():
+    with pytest.raises(TypeError, match="scoped_queryset"):
+
+        class Sneaky(ClusterScopedViewSet):
+            def get_queryset(self):  # pragma: no cover - the class statement fails
+                return None
+
+
+# --- The harness catches what it is meant to catch ---------------------------------------------
+
+
+@pytest.mark.urls("tests.tenancy.leaky_urls")
+def test_the_harness_reports_a_deliberately_unscoped_viewset(world):
+    endpoints = harness.cluster_endpoints()
+    report = harness.attack(world)
+    problems = "\n".join(report.problems)
+
+    assert {e.template for e in endpoints} >= {
+        "/api/v1/clusters/<cluster_slug>/leaky-memberships/",
+        "/api/v1/clusters/<cluster_slug>/leaky-memberships/<pk>/",
+    }
+    assert "not a ClusterScopedViewSet" in "\n".join(harness.structural_problems(endpoints))
+    # listing another cluster's rows, from both URLs
+    assert "(a) sme GET /api/v1/clusters/<cluster_slug>/leaky-memberships/" in problems
+    assert "(b) anonymous GET /api/v1/clusters/<cluster_slug>/leaky-memberships/" in problems
+    assert "leaks" in problems and "enterprises.Membership" in problems
+    # reading, changing and deleting A's row through B's URL
+    assert "did not answer 404" in problems
+    assert "reads cluster A's non-public enterprises.Membership" in problems
+    assert "changed cluster A's rows: enterprises.Membership" in problems
+    # the CSV export leaks too
+    assert "leaky-memberships/export/" in problems
+    # a scoped viewset that lets anyone write: B's users change A through A's URL, but
+    # through B's URL A's object is out of reach
+    open_door = [p for p in report.problems if "open-memberships" in p]
+    assert "(a) sme PATCH /api/v1/clusters/<cluster_slug>/open-memberships/<pk>/" in "\n".join(open_door)
+    assert any("changed cluster A's rows: enterprises.Membership" in p for p in open_door)
+    assert not [p for p in open_door if p.startswith("(b)")]
+
+
+@pytest.fixture
+def applying_is_public(world):
+    """In the scoped sample, anyone signed in may apply to join the cluster."""
+    world.public_actions.add("ScopedMembershipViewSet.apply")
+    yield
+    world.public_actions.discard("ScopedMembershipViewSet.apply")
+
+
+@pytest.mark.urls("tests.tenancy.scoped_urls")
+def test_the_harness_passes_a_properly_scoped_viewset_with_writes_and_actions(world, applying_is_public):
+    endpoints = harness.cluster_endpoints()
+    report = harness.attack(world)
+
+    assert len(endpoints) == 5  # list, detail, approve, apply, export
+    assert harness.structural_problems(endpoints) == []
+    methods = {m for e in endpoints for m in e.methods()}
+    assert methods >= {"get", "post", "put", "patch", "delete", "options"}
+    _fail_with(report.problems)
+
+
+@pytest.mark.urls("tests.tenancy.scoped_urls")
+def test_a_write_into_a_by_outsiders_is_reported_unless_declared_public(world):
+    report = harness.attack(world, scenarios=("a",))
+
+    assert report.problems
+    assert all("/memberships/apply/" in problem for problem in report.problems), report.problems
+    assert any("changed cluster A's rows: enterprises.Membership" in p for p in report.problems)
+    assert any("a write on cluster A by an outsider was not refused" in p for p in report.problems)
+
+
+@pytest.mark.urls("tests.tenancy.unknown_kwarg_urls")
+def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
+    report = harness.attack(world, roles=["anonymous"])
+
+    assert any("unknown URL argument 'gizmo_ref'" in problem for problem in report.problems)
+    # the format-only route is attacked (as JSON) and passes
+    assert "/api/v1/clusters/<cluster_slug>/gizmo-report.<format>" in {e.template for e in report.endpoints}
+    assert not [p for p in report.problems if "gizmo-report" in p]
+    assert report.requests == 2 * 2  # GET and OPTIONS, from A's and from B's URL
