@@ -210,7 +210,8 @@ def engagement_transition(
         if in_use >= offering.capacity:
             raise Conflict(
                 _("The offering is at capacity: %(in_use)d of %(capacity)d engagements are under way.")
-                % {"in_use": in_use, "capacity": offering.capacity}
+                % {"in_use": in_use, "capacity": offering.capacity},
+                code="at_capacity",
             )
 
     engagement.status = transition.target

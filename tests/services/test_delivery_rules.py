@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from services import engagement_flow as flow
 from services import slots
@@ -95,7 +96,8 @@ def test_bayesian_average_keeps_one_five_star_review_below_a_solid_record():
     ],
 )
 def test_bad_opening_hours_are_explained(hours, fragment):
-    errors = slots.opening_hours_errors(hours)
+    with translation.override("en"):
+        errors = slots.opening_hours_errors(hours)
     assert errors and fragment in " ".join(errors)
 
 

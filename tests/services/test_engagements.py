@@ -281,7 +281,7 @@ def test_accept_beyond_capacity_is_refused(client_for):
 
     response = _act(client_for, scene, scene.partner_user, waiting, "accept")
     assert response.status_code == 409
-    assert "capacity" in response.json()["errors"][0]["detail"]
+    assert response.json()["errors"][0]["code"] == "at_capacity"
     waiting.refresh_from_db()
     assert waiting.status == "requested"
 

@@ -32,3 +32,5 @@ def build_catalog(world: World) -> None:
 def build(world: World) -> None:
     build_catalog(world)
     world_delivery.build(world)
+    # Published offerings, reviews, ratings and machines name their partner enterprise.
+    world.public_ids.add(str(world.a.partner.pk))
