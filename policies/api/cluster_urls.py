@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from policies.api.views import ClusterPolicyImportJobViewSet, ClusterPolicyViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("policies", ClusterPolicyViewSet, basename="cluster-policy")
+router.register("policy-imports", ClusterPolicyImportJobViewSet, basename="cluster-policy-import")
+
+urlpatterns = router.urls

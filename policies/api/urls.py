@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from policies.api.views import PolicyCategoryListView, PolicyImportJobViewSet, PolicyViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("policy-imports", PolicyImportJobViewSet, basename="policy-import")
+
+urlpatterns = [
+    path("policy-categories/", PolicyCategoryListView.as_view(), name="policy-categories"),
+    *router.urls,
+]
