@@ -64,6 +64,9 @@ class Policy(TimestampedModel):
             GinIndex(fields=["search_vector"], name="policy_search"),
             models.Index(fields=["status", "level"], name="policy_status_level"),
             models.Index(fields=["region_code"], name="policy_region"),
+            GinIndex(fields=["categories"], name="policy_categories"),
+            models.Index(fields=["application_closes"], name="policy_closes"),
+            models.Index(fields=["max_amount"], name="policy_amount"),
             # Lists and unselective searches walk this index newest first and stop at a page.
             models.Index(F("published_on").desc(nulls_last=True), "id", name="policy_recent"),
         ]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cluster_platform.models import Cluster
@@ -61,7 +60,12 @@ def region_applicable_q(region_code: str) -> Q:
     """Policies applicable somewhere within a region: national ones, the region's ancestors',
     the region's own, and those of the regions inside it."""
     covering = ["", *region_chain(region_code)]
-    return Q(region_code__in=covering) | Q(region_code__startswith=region_prefix(region_code))
+    prefix = region_prefix(region_code)
+    if len(prefix) == len(region_code):
+        return Q(region_code__in=covering)
+    # A range rather than LIKE 'prefix%', so that the plain btree index on region_code serves it.
+    upper = f"{int(prefix) + 1:0{len(prefix)}d}"
+    return Q(region_code__in=covering) | Q(region_code__gte=prefix, region_code__lt=upper)
 
 
 def open_now_q() -> Q:
@@ -70,6 +74,17 @@ def open_now_q() -> Q:
     return Q(application_closes__gte=today) & (
         Q(application_opens__lte=today) | Q(application_opens__isnull=True)
     )
+
+
+class TsQueryLiteral(SearchQuery):
+    """A tsquery built in Python (segmented by jieba), cast as is rather than re-parsed by PostgreSQL."""
+
+    def __init__(self, literal: str):
+        super().__init__(literal)
+        self.literal = literal
+
+    def as_sql(self, compiler, connection, *args, **kwargs):
+        return "%s::tsquery", [self.literal]
 
 
 @dataclass
@@ -106,7 +121,7 @@ def policy_search(*, policies: QuerySet[Policy], q: str = "") -> PolicySearchRes
             policies.none().order_by("id"), 0, True, {"level": {}, "category": {}}, False
         )
     if tsquery is not None:
-        query = SearchQuery(RawSQL("%s::tsquery", (tsquery,)))
+        query = TsQueryLiteral(tsquery)
         policies = policies.filter(search_vector=query)
     window = list(policies.order_by().values_list("level", "categories")[: SEARCH_WINDOW + 1])
     exact = len(window) <= SEARCH_WINDOW

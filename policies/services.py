@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 1000
 # A job keeps the first errors in full; the count covers all of them.
 MAX_REPORTED_ERRORS = 500
+ANALYZE_AFTER_ROWS = 5000
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 # Fields a re-import overwrites (everything the file describes, and the search text).
 UPSERT_FIELDS = [*FIELDS, "search_vector", "updated_at"]
@@ -273,6 +274,11 @@ def policy_import_rows(
         outcome.rows_done += len(chunk)
         if progress is not None:
             progress(outcome)
+    if outcome.created >= ANALYZE_AFTER_ROWS:
+        # Fresh statistics at once (autovacuum may take a minute): search relies on the
+        # planner's estimates to walk the date index for common words.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Policy._meta.db_table}")
     return outcome
 
 

@@ -13,14 +13,15 @@ class PolicyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_nothing", label=_("Full-text search (Chinese)"), max_length=200
     )
-    level = django_filters.MultipleChoiceFilter(choices=PolicyLevel.choices)
+    # distinct=False: a policy row never repeats here, and DISTINCT would defeat the search window.
+    level = django_filters.MultipleChoiceFilter(choices=PolicyLevel.choices, distinct=False)
     region = django_filters.CharFilter(
         method="filter_region",
         label=_("GB/T 2260 code: policies applicable within this region"),
         validators=[validate_region_code],
     )
     category = django_filters.MultipleChoiceFilter(
-        choices=[(c.code, c.label_en) for c in CATEGORIES], method="filter_category"
+        choices=[(c.code, c.label_en) for c in CATEGORIES], method="filter_category", distinct=False
     )
     issuer = django_filters.CharFilter(field_name="issuer", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(choices=PolicyStatus.choices)
