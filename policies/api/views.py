@@ -177,7 +177,7 @@ class ClusterPolicyViewSet(PolicySearchMixin, ClusterScopedViewSet):
         )
 
     def scoped_queryset(self):
-        return Policy.objects.order_by("id")
+        return Policy.objects.select_related("cluster").order_by("id")
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())
