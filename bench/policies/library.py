@@ -70,8 +70,8 @@ def _scan(params: dict):
 def run(connection) -> dict:
     from rest_framework.test import APIClient
 
-    from policies.generation import generate_policies, write_jsonl
     from policies.importing import parse_file
+    from policies.library_generator import generate_policies, write_jsonl
     from policies.services import policy_import_rows
 
     figures = {}

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from policies.generation import generate_policies, write_jsonl
+from policies.library_generator import generate_policies, write_jsonl
 
 
 class Command(BaseCommand):

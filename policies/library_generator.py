@@ -142,13 +142,14 @@ AMOUNTS_WAN = [5, 10, 20, 30, 50, 80, 100, 200, 300, 500, 1000]
 CATEGORY_CODES = [category.code for category in CATEGORIES]
 
 
-def make_rule(rng: random.Random) -> dict:
-    """An eligibility rule for a generated policy. Empty until the rule language provides one."""
+def _make_rule(rng: random.Random) -> dict:
+    """An eligibility rule from the rule language's generator (`policies.generation.make_rule`),
+    or none where the platform has no rule language."""
     try:
-        from policies.demo_rules import generated_rule
+        from policies.generation import make_rule
     except ImportError:
         return {}
-    return generated_rule(rng)
+    return make_rule(rng)
 
 
 def _regions_by_level() -> dict[str, list]:
@@ -181,6 +182,8 @@ def _short_place(name: str) -> str:
 def generate_policies(count: int, *, seed: int = 2026, today: datetime.date | None = None) -> Iterator[dict]:
     """`count` policy records (plain JSON-able dicts, in the import file's field names)."""
     rng = random.Random(seed)
+    # Rules draw from their own stream, so the policies are the same with or without rules.
+    rule_rng = random.Random(seed + 1)
     today = today or datetime.date(2026, 11, 1)
     levels = _regions_by_level()
     regions = all_regions()
@@ -247,7 +250,7 @@ def generate_policies(count: int, *, seed: int = 2026, today: datetime.date | No
             "source_url": f"https://www.example.gov.cn/zcwj/{year}/{rng.randrange(10**8):08d}.html",
             "benefit_type": BENEFIT_BY_CATEGORY.get(categories[0], "subsidy"),
             "max_amount": str(Decimal(amount_wan * 10_000)),
-            "eligibility_rule": make_rule(rng),
+            "eligibility_rule": _make_rule(rule_rng),
             "status": status,
         }
 
