@@ -82,6 +82,26 @@ _WORD = re.compile(r"\w", re.UNICODE)
 WEIGHTS = ("A", "B", "C", "D")
 
 
+# Words of the platform's domain that jieba's general dictionary splits ("物联网" -> 物 + 联网,
+# "新吴区物" ...). They are added once, before the first segmentation, to indexing and queries
+# alike, so documents and queries always agree. Region names come from the GB/T 2260 table.
+DOMAIN_WORDS = ["物联网", "工业互联网", "产业集群", "集群促进机构", "服务券", "专精特新", "小巨人", "单项冠军", "上云用云", "数字化转型", "智能制造", "智能工厂", "数字化车间", "集成电路", "传感器", "加计扣除", "高新技术企业", "科技型中小企业", "首台套", "贷款贴息", "融资担保", "知识产权质押", "跨境电商", "工业软件", "柔性生产", "箱包皮具", "纺织服装", "美妆日化", "珠宝首饰", "食品饮料", "定制家居", "数字化服务商", "链式改造", "小快轻准"]
+_vocabulary_loaded = False
+
+
+def _load_vocabulary() -> None:
+    global _vocabulary_loaded
+    if _vocabulary_loaded:
+        return
+    from cluster_platform.reference.regions import all_regions
+
+    words = set(DOMAIN_WORDS)
+    words.update(region.name for region in all_regions().values() if len(region.name) >= 3)
+    for word in sorted(words):
+        rjieba.add_word(word, 2000, None)
+    _vocabulary_loaded = True
+
+
 def _normalise(token: str) -> str | None:
     token = token.strip().lower()
     if not token or not _WORD.search(token) or token in STOPWORDS:
@@ -97,6 +117,7 @@ def segment(text: str, *, for_search: bool = True) -> list[str]:
     """
     if not text:
         return []
+    _load_vocabulary()
     tokens = rjieba.cut_for_search(text) if for_search else rjieba.cut(text)
     return [lexeme for token in tokens if (lexeme := _normalise(token)) is not None]
 
@@ -134,6 +155,7 @@ def _parts(word: str) -> list[str]:
     系统, 管理系); we keep a left-to-right tiling of the shortest ones, so the query
     matches a document that has the parts but never the whole word.
     """
+    _load_vocabulary()
     inner = {token.lower() for token in rjieba.cut_for_search(word) if 1 < len(token) < len(word)}
     if not inner:
         return []

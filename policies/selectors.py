@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cluster_platform.models import Cluster
@@ -140,7 +141,16 @@ def policy_search(*, policies: QuerySet[Policy], q: str = "") -> PolicySearchRes
     recent = (F("published_on").desc(nulls_last=True), "id")
     if tsquery is not None and exact:
         rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS)
-        ordered = policies.annotate(rank=rank).order_by("-rank", *recent)
+        # Title matches first whatever the frequencies: ts_rank alone lets a long text that
+        # repeats a word outrank a policy named after it.
+        in_title = RawSQL(
+            f"ts_filter({Policy._meta.db_table}.search_vector, '{{a}}') @@ %s::tsquery",
+            (tsquery,),
+            output_field=BooleanField(),
+        )
+        ordered = policies.annotate(rank=rank, in_title=in_title).order_by(
+            F("in_title").desc(), "-rank", *recent
+        )
         return PolicySearchResult(ordered, count, exact, facets, True)
     return PolicySearchResult(
         policies.annotate(rank=Value(None, output_field=FloatField())).order_by(*recent),
