@@ -52,7 +52,7 @@ def policy_cluster_visibility(*, cluster: Cluster, include_local_drafts: bool) -
 
 
 def policy_import_job_list(*, cluster: Cluster | None) -> QuerySet[PolicyImportJob]:
-    jobs = PolicyImportJob.objects.defer("content").select_related("created_by")
+    jobs = PolicyImportJob.objects.defer("content").select_related("created_by", "cluster")
     jobs = jobs.filter(cluster=cluster) if cluster is not None else jobs.filter(cluster__isnull=True)
     return jobs.order_by("-created_at", "id")
 

@@ -276,3 +276,38 @@ def test_generated_policies_import_cleanly(tmp_path):
     assert outcome.failed == 0, outcome.errors[:3]
     assert outcome.created + outcome.updated == 300
     assert Policy.objects.filter(search_vector__isnull=False).count() == Policy.objects.count()
+
+
+def test_job_lists_query_count_does_not_grow_with_rows(
+    client_for, operator, wuxi_cluster, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = ClusterStaffFactory(cluster=wuxi_cluster).user
+
+    def make_jobs(count):
+        for index in range(count):
+            for cluster, user in ((None, operator), (wuxi_cluster, staff)):
+                PolicyImportJob.objects.create(
+                    cluster=cluster,
+                    created_by=user,
+                    filename=f"f{index}.jsonl",
+                    file_format="jsonl",
+                    content=b"{}",
+                )
+
+    paths = [
+        (operator, "/api/v1/policy-imports/"),
+        (staff, f"/api/v1/clusters/{wuxi_cluster.slug}/policy-imports/"),
+    ]
+    make_jobs(2)
+    baseline = {}
+    for user, path in paths:
+        with CaptureQueriesContext(connection) as context:
+            assert client_for(user).get(path).json()["count"] == 2
+        baseline[path] = len(context.captured_queries)
+    make_jobs(8)
+    for user, path in paths:
+        with django_assert_max_num_queries(baseline[path]):
+            assert client_for(user).get(path).json()["count"] == 10
