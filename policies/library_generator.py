@@ -156,7 +156,9 @@ def _regions_by_level() -> dict[str, list]:
     regions = all_regions()
     levels: dict[str, list] = {PROVINCE: [], CITY: [], DISTRICT: []}
     for region in regions.values():
-        if region.code[:2] in ("71", "81", "82"):
+        # Taiwan, Hong Kong and Macao issue no mainland support policies; placeholder rows
+        # ("省直辖县级行政单位") name no place.
+        if region.code[:2] in ("71", "81", "82") or "直辖" in region.name or "行政" in region.name:
             continue
         levels[region.level].append(region)
     return levels
