@@ -1,5 +1,6 @@
 """Writes to the policy library: authoring, publishing and importing policies."""
 
+import datetime
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -391,3 +392,12 @@ def policy_import_job_run(*, job_id) -> PolicyImportJob | None:
     )
     job.refresh_from_db()
     return job
+
+
+def policy_import_jobs_stalled(*, older_than_minutes: int = 10) -> list[PolicyImportJob]:
+    """Jobs still pending long after their upload: their task was lost (the broker was down
+    when the upload committed) and must be enqueued again."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    return list(
+        PolicyImportJob.objects.defer("content").filter(status=ImportJobStatus.PENDING, created_at__lt=cutoff)
+    )

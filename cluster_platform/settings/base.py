@@ -118,7 +118,13 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Policy imports whose task was lost at enqueue time (broker down) are enqueued again.
+    "policy-import-jobs-sweep": {
+        "task": "policies.tasks.policy_import_jobs_sweep",
+        "schedule": timedelta(minutes=10),
+    },
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

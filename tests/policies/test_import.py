@@ -311,3 +311,22 @@ def test_job_lists_query_count_does_not_grow_with_rows(
     for user, path in paths:
         with django_assert_max_num_queries(baseline[path]):
             assert client_for(user).get(path).json()["count"] == 10
+
+
+def test_sweep_runs_jobs_whose_task_was_lost():
+    import datetime
+
+    from django.utils import timezone
+
+    from policies.tasks import policy_import_jobs_sweep
+
+    job = PolicyImportJob.objects.create(filename="lost.jsonl", file_format="jsonl", content=_jsonl(GOOD[:1]))
+    fresh = PolicyImportJob.objects.create(
+        filename="new.jsonl", file_format="jsonl", content=_jsonl(GOOD[1:2])
+    )
+    PolicyImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert policy_import_jobs_sweep() == 1
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.status == ImportJobStatus.SUCCEEDED and fresh.status == ImportJobStatus.PENDING
+    assert Policy.objects.count() == 1

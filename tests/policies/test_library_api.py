@@ -209,3 +209,28 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(path, {"q": "数字化"})
     assert response.json()["count"] >= 12
+
+
+def test_operator_updates_expires_and_deletes_library_policies(client_for, operator):
+    policy = PolicyFactory()
+    client = client_for(operator)
+    url = f"/api/v1/policies/{policy.id}/"
+    response = client.patch(
+        url, {"summary": "补贴比例提高到30%。", "categories": ["subsidy", "subsidy"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["categories"] == ["subsidy"]
+    found = client_for(None).get("/api/v1/policies/", {"q": "补贴比例"}).json()["results"]
+    assert [row["id"] for row in found] == [str(policy.id)]
+    assert client.post(f"{url}expire/").json()["status"] == "expired"
+    assert client.post(f"{url}expire/").status_code == 409
+    assert client_for(None).get(url).status_code == 404
+    assert client.delete(url).status_code == 204
+    assert not Policy.objects.exists()
+
+
+def test_status_is_not_set_through_create_or_update(client_for, operator):
+    response = client_for(operator).post(
+        "/api/v1/policies/", NEW_POLICY | {"status": "published"}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["status"] == "draft"
