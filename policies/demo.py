@@ -13,7 +13,7 @@ only fields that differ are written, so a second run changes nothing.
 from cluster_platform.models import Cluster
 from policies.models import Policy, PolicyStatus
 from policies.records import FIELDS, check_record, coerce_row, identity_key, search_document
-from policies.services import _notify_published
+from policies.services import policies_published_notify
 
 SMALL_FIRMS = {"fact": "size_class", "op": "in", "value": ["medium", "small", "micro"]}
 
@@ -753,7 +753,7 @@ def seed(*, stdout) -> None:
         counts[outcome] += 1
         if outcome == "created" and policy.status == PolicyStatus.PUBLISHED:
             created.append(policy)
-    _notify_published(created)
+    policies_published_notify(created)
     stdout.write(
         f"policies: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
     )

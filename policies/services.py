@@ -62,8 +62,14 @@ def _save(policy: Policy) -> None:
         ) from None
 
 
-def _notify_published(policies: list[Policy]) -> None:
-    """Let the eligibility side match newly published policies to enterprises (after commit)."""
+def policies_published_notify(policies: list[Policy]) -> None:
+    """Let the eligibility side match newly published policies to enterprises (it enqueues the
+    reverse match after commit).
+
+    An import publishes up to a thousand policies per batch: when the matching side offers
+    `policies_published(policy_ids)` it gets them in one call (one job for the batch);
+    otherwise each policy goes through `policy_published(policy)`.
+    """
     if not policies:
         return
     try:
@@ -128,7 +134,7 @@ def policy_publish(*, policy: Policy, by) -> Policy:
             before=before,
             after=_snapshot(policy),
         )
-    _notify_published([policy])
+    policies_published_notify([policy])
     return policy
 
 
@@ -271,7 +277,9 @@ def _upsert_batch(records: list[dict], *, cluster: Cluster | None, outcome: Impo
             and previous.get(record["content_hash"]) != PolicyStatus.PUBLISHED
         ]
         if newly_published:
-            _notify_published(list(Policy.objects.filter(cluster=cluster, content_hash__in=newly_published)))
+            policies_published_notify(
+                list(Policy.objects.filter(cluster=cluster, content_hash__in=newly_published))
+            )
 
 
 def policy_import_rows(
