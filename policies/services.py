@@ -67,8 +67,9 @@ def policies_published_notify(policies: list[Policy]) -> None:
     reverse match after commit).
 
     An import publishes up to a thousand policies per batch: when the matching side offers
-    `policies_published(policy_ids)` it gets them in one call (one job for the batch);
-    otherwise each policy goes through `policy_published(policy)`.
+    `policies_published(policy_ids)` it gets them in one call; otherwise one task per batch,
+    enqueued after commit, hands them to `policy_published(policy)` one by one on a worker, so
+    the import does not wait for a thousand enqueues inside its transaction.
     """
     if not policies:
         return
@@ -79,9 +80,25 @@ def policies_published_notify(policies: list[Policy]) -> None:
     bulk = getattr(services_matching, "policies_published", None)
     if bulk is not None:
         bulk([policy.pk for policy in policies])
-        return
+    elif len(policies) == 1:
+        services_matching.policy_published(policies[0])
+    else:
+        from policies.tasks import policies_published_fan_out
+
+        policy_ids = [str(policy.pk) for policy in policies]
+        transaction.on_commit(lambda: policies_published_fan_out.delay(policy_ids))
+
+
+def policies_published_each(*, policy_ids: list) -> int:
+    """Hand each published policy to the matching side (the task behind a batch's fan-out)."""
+    try:
+        from policies import services_matching
+    except ImportError:
+        return 0
+    policies = list(Policy.objects.filter(pk__in=policy_ids, status=PolicyStatus.PUBLISHED).order_by("pk"))
     for policy in policies:
         services_matching.policy_published(policy)
+    return len(policies)
 
 
 @transaction.atomic
