@@ -153,3 +153,18 @@ def test_page_beyond_the_results_is_a_404(api_client, library):
     assert api_client.get("/api/v1/policies/", {"page": 9}).status_code == 404
     second = api_client.get("/api/v1/policies/", {"page_size": 3, "page": 2}).json()
     assert len(second["results"]) == 1 and second["previous"] and second["next"] is None
+
+
+def test_between_the_rank_and_count_windows_title_matches_come_first_then_newest(
+    api_client, monkeypatch, library
+):
+    monkeypatch.setattr(selectors, "RANK_WINDOW", 1)
+    newer_text_match = PolicyFactory(
+        title="江苏省工业企业技术改造若干措施",
+        document_number="苏政发〔2026〕1号",
+        full_text="支持物联网改造。",
+        published_on=datetime.date(2026, 1, 1),
+    )
+    titles, body = _titles(api_client, q="物联网")
+    assert body["count_exact"] is True and body["results"][0]["rank"] is None
+    assert titles == [library["iot_title"].title, newer_text_match.title, library["iot_text"].title]
