@@ -19,6 +19,7 @@ A query word matches either as a whole or as all of its parts: "生产管理系�
 and "mes" are the same lexeme.
 """
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -82,11 +83,79 @@ _WORD = re.compile(r"\w", re.UNICODE)
 WEIGHTS = ("A", "B", "C", "D")
 
 
+# Words of the platform's domain that jieba's general dictionary splits ("物联网" -> 物 + 联网,
+# "新吴区物" ...). They are added once, before the first segmentation, to indexing and queries
+# alike, so documents and queries always agree. Region names come from the GB/T 2260 table.
+DOMAIN_WORDS = [
+    "物联网",
+    "工业互联网",
+    "产业集群",
+    "集群促进机构",
+    "服务券",
+    "专精特新",
+    "小巨人",
+    "单项冠军",
+    "上云用云",
+    "数字化转型",
+    "智能制造",
+    "智能工厂",
+    "数字化车间",
+    "集成电路",
+    "传感器",
+    "加计扣除",
+    "高新技术企业",
+    "科技型中小企业",
+    "首台套",
+    "贷款贴息",
+    "融资担保",
+    "知识产权质押",
+    "跨境电商",
+    "工业软件",
+    "柔性生产",
+    "箱包皮具",
+    "纺织服装",
+    "美妆日化",
+    "珠宝首饰",
+    "食品饮料",
+    "定制家居",
+    "数字化服务商",
+    "链式改造",
+    "小快轻准",
+]
+_vocabulary_loaded = False
+
+
+def _load_vocabulary() -> None:
+    global _vocabulary_loaded
+    if _vocabulary_loaded:
+        return
+    from cluster_platform.reference.regions import all_regions
+
+    words = set(DOMAIN_WORDS)
+    words.update(region.name for region in all_regions().values() if len(region.name) >= 3)
+    for word in sorted(words):
+        rjieba.add_word(word, 2000, None)
+    _vocabulary_loaded = True
+
+
+# token -> lexeme (or None): tokens repeat endlessly across documents, so indexing a large
+# import looks each one up once. Bounded by clearing, as numbers and names keep coming.
+_lexemes: dict[str, str | None] = {}
+_LEXEME_CACHE_SIZE = 200_000
+
+
 def _normalise(token: str) -> str | None:
-    token = token.strip().lower()
-    if not token or not _WORD.search(token) or token in STOPWORDS:
-        return None
-    return token
+    try:
+        return _lexemes[token]
+    except KeyError:
+        pass
+    lexeme = token.strip().lower()
+    if not lexeme or not _WORD.search(lexeme) or lexeme in STOPWORDS:
+        lexeme = None
+    if len(_lexemes) >= _LEXEME_CACHE_SIZE:
+        _lexemes.clear()
+    _lexemes[token] = lexeme
+    return lexeme
 
 
 def segment(text: str, *, for_search: bool = True) -> list[str]:
@@ -97,10 +166,12 @@ def segment(text: str, *, for_search: bool = True) -> list[str]:
     """
     if not text:
         return []
+    _load_vocabulary()
     tokens = rjieba.cut_for_search(text) if for_search else rjieba.cut(text)
     return [lexeme for token in tokens if (lexeme := _normalise(token)) is not None]
 
 
+@functools.lru_cache(maxsize=200_000)
 def _quote(lexeme: str) -> str:
     """A lexeme quoted for tsvector/tsquery input: single quotes doubled, backslashes escaped."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -118,10 +189,12 @@ def tsvector_literal(weighted_texts: Iterable[tuple[str, str]]) -> str:
         if weight not in WEIGHTS:
             raise ValueError(f"weight must be one of {WEIGHTS}, not {weight!r}")
         for lexeme in segment(text):
-            position = min(position + 1, _MAX_POSITION)
-            entries = positions.setdefault(lexeme, [])
-            # A tsvector keeps at most 256 positions per lexeme.
-            if len(entries) < 256:
+            if position < _MAX_POSITION:
+                position += 1
+            entries = positions.get(lexeme)
+            if entries is None:
+                positions[lexeme] = [f"{position}{weight}"]
+            elif len(entries) < 256:  # a tsvector keeps at most 256 positions per lexeme
                 entries.append(f"{position}{weight}")
         position = min(position + 1, _MAX_POSITION)  # a gap between texts
     return " ".join(f"{_quote(lexeme)}:{','.join(entries)}" for lexeme, entries in positions.items())
@@ -134,6 +207,7 @@ def _parts(word: str) -> list[str]:
     系统, 管理系); we keep a left-to-right tiling of the shortest ones, so the query
     matches a document that has the parts but never the whole word.
     """
+    _load_vocabulary()
     inner = {token.lower() for token in rjieba.cut_for_search(word) if 1 < len(token) < len(word)}
     if not inner:
         return []
@@ -174,3 +248,13 @@ def tsquery_literal(query: str, *, mode: str = "and") -> str | None:
         return None
     joiner = " & " if mode == "and" else " | "
     return joiner.join(_term(term) for term in terms)
+
+
+def weighted_document(parts: dict[str, str]) -> str:
+    """A tsvector literal from {weight: text}, e.g. {"A": title, "B": summary, "C": full_text}."""
+    return tsvector_literal(parts.items())
+
+
+def parse_query(q: str) -> str | None:
+    """The tsquery literal for a search box's text (every word required), or None if it has none."""
+    return tsquery_literal(q)

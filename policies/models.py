@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from cluster_platform.models import Cluster, TimestampedModel
@@ -62,7 +64,65 @@ class Policy(TimestampedModel):
             GinIndex(fields=["search_vector"], name="policy_search"),
             models.Index(fields=["status", "level"], name="policy_status_level"),
             models.Index(fields=["region_code"], name="policy_region"),
+            GinIndex(fields=["categories"], name="policy_categories"),
+            models.Index(fields=["application_closes"], name="policy_closes"),
+            models.Index(fields=["max_amount"], name="policy_amount"),
+            # Lists and unselective searches walk this index newest first and stop at a page.
+            models.Index(F("published_on").desc(nulls_last=True), "id", name="policy_recent"),
+        ]
+        constraints = [
+            # One row per identity and scope: re-imports update instead of duplicating. A
+            # NULL cluster (the platform library) counts as one scope.
+            models.UniqueConstraint(
+                fields=["cluster", "content_hash"], name="uniq_policy_identity", nulls_distinct=False
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+
+class PolicyImportJob(TimestampedModel):
+    """One uploaded policy file and the progress and outcome of importing it."""
+
+    # Null for a platform-wide import by an operator; set when a cluster's agency imports
+    # its local policies.
+    cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.CASCADE, related_name="policy_import_jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=8)
+    # The upload itself: kept in the database so that a worker on another host can read it.
+    content = models.BinaryField(_("content"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    rows_created = models.PositiveIntegerField(_("policies created"), default=0)
+    rows_updated = models.PositiveIntegerField(_("policies updated"), default=0)
+    rows_failed = models.PositiveIntegerField(_("rows rejected"), default=0)
+    # [{"row": 12, "field": "region_code", "reason": "..."}], the first few hundred.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # Why the whole file was refused (it could not be parsed); empty otherwise.
+    failure = models.TextField(_("failure"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy import job")
+        verbose_name_plural = _("policy import jobs")
+        ordering = ["-created_at", "id"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"

@@ -46,10 +46,18 @@ class ClusterScopedViewSet(viewsets.GenericViewSet):
         """Hook: narrow by the caller's roles, annotate, order. The cluster filter is added by the base."""
         return self.model._default_manager.all()
 
+    def cluster_filter(self) -> models.Q:
+        """The condition that confines rows to this cluster; the base applies it last.
+
+        Override only in a view that also shows platform-wide rows next to the cluster's own
+        (the policy library in a cluster's view), and never widen it to another cluster's rows.
+        """
+        return models.Q(**{self.cluster_field: self.cluster})
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no cluster
             return self.model._default_manager.none()
-        return self.scoped_queryset().filter(**{self.cluster_field: self.cluster})
+        return self.scoped_queryset().filter(self.cluster_filter())
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

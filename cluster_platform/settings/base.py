@@ -132,6 +132,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "policies.tasks_matching.policies_remind_closing_daily",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Policy imports whose task was lost at enqueue time (broker down) are enqueued again.
+    "policy-import-jobs-sweep": {
+        "task": "policies.tasks.policy_import_jobs_sweep",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -209,6 +214,9 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "PolicyLevelEnum": "policies.models.PolicyLevel",
+        "RegionLevelEnum": ["province", "city", "district"],
+        "IndustryLevelEnum": ["section", "division", "group", "class"],
         "SizeClassEnum": "enterprises.models.SizeClass",
         "MachineKindEnum": "services.models.MachineKind",
         "StaffRoleEnum": "cluster_platform.models.StaffRole.choices",
@@ -223,6 +231,8 @@ SPECTACULAR_SETTINGS = {
         "OfferingStatusEnum": "services.models.OfferingStatus",
         "OfferingRevisionStatusEnum": "services.models.RevisionStatus",
         "DemandStatusEnum": "services.models.DemandStatus",
+        "PolicyStatusEnum": "policies.models.PolicyStatus",
+        "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

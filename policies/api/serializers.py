@@ -1,0 +1,153 @@
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cluster_platform.reference.regions import get_region
+from policies.categories import BENEFIT_TYPES, CATEGORIES, CATEGORY_BY_CODE
+from policies.models import Policy, PolicyImportJob, PolicyLevel
+from policies.records import MAX_AMOUNT_LIMIT
+
+
+def _label(item) -> str:
+    return item.label_en if (get_language() or "").startswith("en") else item.label_zh
+
+
+class PolicyCategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label_zh = serializers.CharField()
+    label_en = serializers.CharField()
+
+
+class PolicyListSerializer(serializers.ModelSerializer):
+    region_name = serializers.SerializerMethodField()
+    category_labels = serializers.SerializerMethodField()
+    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    rank = serializers.FloatField(read_only=True, allow_null=True, required=False)
+
+    class Meta:
+        model = Policy
+        fields = [
+            "id",
+            "title",
+            "document_number",
+            "issuer",
+            "level",
+            "region_code",
+            "region_name",
+            "cluster",
+            "published_on",
+            "application_opens",
+            "application_closes",
+            "valid_from",
+            "valid_until",
+            "categories",
+            "category_labels",
+            "summary",
+            "benefit_type",
+            "max_amount",
+            "status",
+            "rank",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_blank=True))
+    def get_region_name(self, policy) -> str:
+        if not policy.region_code:
+            return str(_("Nationwide"))
+        region = get_region(policy.region_code)
+        return region.name if region else ""
+
+    def get_category_labels(self, policy) -> list[str]:
+        return [_label(CATEGORY_BY_CODE[code]) for code in policy.categories if code in CATEGORY_BY_CODE]
+
+
+class PolicyDetailSerializer(PolicyListSerializer):
+    class Meta(PolicyListSerializer.Meta):
+        fields = [
+            *[name for name in PolicyListSerializer.Meta.fields if name != "rank"],
+            "full_text",
+            "source_url",
+            "eligibility_rule",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PolicyInputSerializer(serializers.Serializer):
+    """What an author may set; the status changes only through publish/expire."""
+
+    title = serializers.CharField(max_length=300)
+    document_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    issuer = serializers.CharField(max_length=200)
+    level = serializers.ChoiceField(choices=PolicyLevel.choices)
+    region_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
+    published_on = serializers.DateField(required=False, allow_null=True)
+    application_opens = serializers.DateField(required=False, allow_null=True)
+    application_closes = serializers.DateField(required=False, allow_null=True)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(c.code, c.label_en) for c in CATEGORIES]),
+        required=False,
+        allow_empty=True,
+        max_length=len(CATEGORIES),
+    )
+    summary = serializers.CharField(required=False, allow_blank=True)
+    full_text = serializers.CharField(required=False, allow_blank=True)
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    benefit_type = serializers.ChoiceField(
+        choices=[(b.code, b.label_en) for b in BENEFIT_TYPES], required=False, allow_blank=True
+    )
+    max_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_AMOUNT_LIMIT,
+        required=False,
+        allow_null=True,
+    )
+    eligibility_rule = serializers.JSONField(required=False)
+
+    def validate_categories(self, value):
+        return list(dict.fromkeys(value))
+
+
+class PolicyImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("A .jsonl, .csv or .xlsx file of policies."))
+
+
+class PolicyImportJobSerializer(serializers.ModelSerializer):
+    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PolicyImportJob
+        fields = [
+            "id",
+            "cluster",
+            "created_by",
+            "filename",
+            "file_format",
+            "status",
+            "rows_total",
+            "rows_done",
+            "progress",
+            "rows_created",
+            "rows_updated",
+            "rows_failed",
+            "errors",
+            "failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_progress(self, job) -> float:
+        """Share of rows processed, 0 to 1."""
+        if not job.rows_total:
+            return 1.0 if job.status in ("succeeded", "failed") else 0.0
+        return round(job.rows_done / job.rows_total, 4)
