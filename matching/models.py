@@ -99,6 +99,9 @@ class MatchRun(TimestampedModel):
     subjects_total = models.PositiveIntegerField(_("demands and SMEs scored"), default=0)
     offerings_total = models.PositiveIntegerField(_("offerings considered"), default=0)
     pairs_scored = models.BigIntegerField(_("pairs scored"), default=0)
+    chunk_size = models.PositiveIntegerField(
+        _("subjects per chunk"), default=500, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
     chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
     chunks_done = models.PositiveIntegerField(_("chunks written"), default=0)
     recommendations_count = models.PositiveIntegerField(_("recommendations written"), default=0)
