@@ -3,6 +3,8 @@
 Follow-up tasks go to the queue the current task came from, so a run stays on one queue.
 """
 
+from datetime import timedelta
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -29,5 +31,9 @@ def match_chunk_write_task(self, chunk_id: int) -> int:
 
 
 @shared_task(bind=True, soft_time_limit=60, time_limit=90)
-def match_runs_resume_task(self) -> int:
-    return services.match_runs_resume(queue=_queue(self))
+def match_runs_resume_task(self, stale_after_seconds: int | None = None) -> int:
+    """The periodic sweep (beat); `stale_after_seconds` overrides how long a run may sit still."""
+    stale_after = (
+        services.STALE_AFTER if stale_after_seconds is None else timedelta(seconds=stale_after_seconds)
+    )
+    return services.match_runs_resume(stale_after=stale_after, queue=_queue(self))

@@ -199,7 +199,24 @@ def test_explanation_carries_every_feature_biggest_first():
 
 def test_engine_agrees_with_the_reference_scorer_on_random_pairs():
     rng = random.Random(7)
-    words = ["数字化", "转型", "诊断", "咨询", "MES", "排产", "质量", "追溯", "ERP", "财务", "电商", "直播", "营销", "设备", "联网", "云"]
+    words = [
+        "数字化",
+        "转型",
+        "诊断",
+        "咨询",
+        "MES",
+        "排产",
+        "质量",
+        "追溯",
+        "ERP",
+        "财务",
+        "电商",
+        "直播",
+        "营销",
+        "设备",
+        "联网",
+        "云",
+    ]
     cats = [("mes", "smart-mfg"), ("erp", "smart-mfg"), ("live", "marketing"), ("diag", "")]
     offerings = []
     for i in range(50):

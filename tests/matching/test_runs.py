@@ -24,7 +24,6 @@ from matching.services import (
 )
 from services.models import DemandStatus, OfferingStatus
 from tests.cluster_platform.factories import ClusterFactory, UserFactory
-from tests.enterprises.test_assessment import answers
 from tests.matching.factories import (
     CategoryFactory,
     DemandFactory,
@@ -32,6 +31,7 @@ from tests.matching.factories import (
     partner_member,
     sme_member,
 )
+from tests.matching.test_assessment import answers
 
 pytestmark = pytest.mark.django_db
 
