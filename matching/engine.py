@@ -26,6 +26,17 @@ import numpy as np
 from scipy import sparse
 
 FEATURES = ("category", "industry", "size", "region", "budget", "maturity", "text", "quality", "capacity")
+DEFAULT_WEIGHTS = {
+    "category": 0.20,
+    "industry": 0.15,
+    "size": 0.05,
+    "region": 0.10,
+    "budget": 0.10,
+    "maturity": 0.10,
+    "text": 0.15,
+    "quality": 0.10,
+    "capacity": 0.05,
+}
 
 # --- feature constants (see docs/matching.md) ---------------------------------------------
 CATEGORY_EXACT, CATEGORY_CHILD, CATEGORY_SIBLING, CATEGORY_UNKNOWN = 1.0, 0.8, 0.5, 0.5

@@ -5,21 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_platform.models import Cluster, TimestampedModel
 from enterprises.models import Enterprise
+from matching.engine import DEFAULT_WEIGHTS, FEATURES  # the features in stored order, and their defaults
 from services.models import Demand, Engagement, Offering
-
-# The engine's features, in the order the weights and the stored contributions use.
-FEATURES = ("category", "industry", "size", "region", "budget", "maturity", "text", "quality", "capacity")
-DEFAULT_WEIGHTS = {
-    "category": 0.20,
-    "industry": 0.15,
-    "size": 0.05,
-    "region": 0.10,
-    "budget": 0.10,
-    "maturity": 0.10,
-    "text": 0.15,
-    "quality": 0.10,
-    "capacity": 0.05,
-}
 
 
 def _weight_field(feature: str, label):
