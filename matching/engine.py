@@ -454,6 +454,64 @@ def _exclusion_mask(prepared: PreparedOfferings, subjects: Sequence[SubjectInput
     return mask
 
 
+@dataclass
+class Candidates:
+    """Every kept (subject, offering) pair of a run as parallel arrays; `values` is pairs x features."""
+
+    subject: np.ndarray
+    offering: np.ndarray
+    score: np.ndarray
+    values: np.ndarray
+
+    def match(self, position: int) -> Match:
+        return Match(
+            subject=int(self.subject[position]),
+            offering=int(self.offering[position]),
+            score=float(self.score[position]),
+            values=dict(zip(FEATURES, map(float, self.values[position]), strict=True)),
+        )
+
+
+def candidate_arrays(
+    prepared: PreparedOfferings,
+    subjects: Sequence[SubjectInput],
+    weights: dict[str, float],
+    *,
+    per_subject: int,
+    block: int = BLOCK,
+) -> Candidates:
+    """The best `per_subject` offerings of every subject (excluded pairs left out), as arrays."""
+    vector = normalise_weights(weights).astype(np.float32)
+    parts: list[tuple] = []
+    keep = min(per_subject, prepared.n)
+    if keep and subjects:
+        for start in range(0, len(subjects), block):
+            chunk = subjects[start : start + block]
+            features = feature_block(prepared, chunk)
+            total = np.zeros((len(chunk), prepared.n), dtype=np.float32)
+            for weight, name in zip(vector, FEATURES, strict=True):
+                if weight:
+                    total += weight * features[name]
+            total[_exclusion_mask(prepared, chunk)] = -1.0
+            if keep < prepared.n:
+                top = np.argpartition(-total, keep - 1, axis=1)[:, :keep]
+            else:
+                top = np.broadcast_to(np.arange(prepared.n), (len(chunk), prepared.n))
+            rows = np.broadcast_to(np.arange(len(chunk))[:, None], top.shape)
+            scores = total[rows, top]
+            values = np.stack([features[name][rows, top] for name in FEATURES], axis=-1)
+            valid = scores >= 0
+            parts.append((rows[valid] + start, top[valid], scores[valid], values[valid]))
+    if not parts:
+        return Candidates(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.float32),
+            np.zeros((0, len(FEATURES)), np.float32),
+        )
+    return Candidates(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
+
+
 def score_candidates(
     prepared: PreparedOfferings,
     subjects: Sequence[SubjectInput],
@@ -463,58 +521,48 @@ def score_candidates(
     block: int = BLOCK,
 ) -> list[Match]:
     """The best `per_subject` offerings of every subject, with their feature values."""
-    vector = normalise_weights(weights).astype(np.float32)
-    matches: list[Match] = []
-    if prepared.n == 0 or not subjects:
-        return matches
-    keep = min(per_subject, prepared.n)
-    for start in range(0, len(subjects), block):
-        chunk = subjects[start : start + block]
-        features = feature_block(prepared, chunk)
-        total = np.zeros((len(chunk), prepared.n), dtype=np.float32)
-        for weight, name in zip(vector, FEATURES, strict=True):
-            if weight:
-                total += weight * features[name]
-        total[_exclusion_mask(prepared, chunk)] = -1.0
-        if keep < prepared.n:
-            top = np.argpartition(-total, keep - 1, axis=1)[:, :keep]
-        else:
-            top = np.broadcast_to(np.arange(prepared.n), (len(chunk), prepared.n))
-        rows = np.arange(len(chunk))[:, None]
-        top_scores = total[rows, top]
-        gathered = {name: features[name][rows, top] for name in FEATURES}
-        for row in range(len(chunk)):
-            for position in range(top.shape[1]):
-                score = float(top_scores[row, position])
-                if score < 0:
-                    continue
-                matches.append(
-                    Match(
-                        subject=start + row,
-                        offering=int(top[row, position]),
-                        score=score,
-                        values={name: float(gathered[name][row, position]) for name in FEATURES},
-                    )
-                )
-    return matches
+    candidates = candidate_arrays(prepared, subjects, weights, per_subject=per_subject, block=block)
+    return [candidates.match(position) for position in range(len(candidates.score))]
 
 
-def assign(matches: list[Match], *, top_n: int, slots: Sequence[int]) -> dict[int, list[Match]]:
+def assign_arrays(candidates: Candidates, *, top_n: int, slots: Sequence[int]) -> dict[int, list[Match]]:
     """Capacity-aware greedy assignment: best pairs first, at most `top_n` per subject and
     `slots[offering]` per offering in the run. Returns subject -> its matches, best first.
 
     Greedy in global score order gives each free slot to the highest-scoring pair that wants it
     (a 1/2-approximation of the optimal b-matching, in O(P log P)); see docs/matching.md.
     """
-    remaining = np.array(slots, dtype=np.int64)
-    taken: dict[int, list[Match]] = {}
-    for match in sorted(matches, key=lambda m: (-m.score, m.subject, m.offering)):
-        picked = taken.setdefault(match.subject, [])
-        if len(picked) >= top_n or remaining[match.offering] <= 0:
+    order = np.lexsort((candidates.offering, candidates.subject, -candidates.score.astype(np.float64)))
+    remaining = [int(slot) for slot in slots]
+    taken_count: dict[int, int] = {}
+    chosen: list[int] = []
+    subjects = candidates.subject.tolist()
+    offerings = candidates.offering.tolist()
+    for position in order.tolist():
+        subject, offering = subjects[position], offerings[position]
+        if remaining[offering] <= 0 or taken_count.get(subject, 0) >= top_n:
             continue
-        picked.append(match)
-        remaining[match.offering] -= 1
-    return {subject: picked for subject, picked in taken.items() if picked}
+        taken_count[subject] = taken_count.get(subject, 0) + 1
+        remaining[offering] -= 1
+        chosen.append(position)
+    taken: dict[int, list[Match]] = {}
+    for position in chosen:  # already best first
+        match = candidates.match(position)
+        taken.setdefault(match.subject, []).append(match)
+    return taken
+
+
+def assign(matches: list[Match], *, top_n: int, slots: Sequence[int]) -> dict[int, list[Match]]:
+    """`assign_arrays` for a list of matches."""
+    candidates = Candidates(
+        subject=np.array([m.subject for m in matches], dtype=np.int64),
+        offering=np.array([m.offering for m in matches], dtype=np.int64),
+        score=np.array([m.score for m in matches], dtype=np.float32),
+        values=np.array([[m.values[name] for name in FEATURES] for m in matches], dtype=np.float32).reshape(
+            len(matches), len(FEATURES)
+        ),
+    )
+    return assign_arrays(candidates, top_n=top_n, slots=slots)
 
 
 def match(
@@ -533,36 +581,48 @@ def match(
     prepared = prepared or PreparedOfferings(offerings)
     if slots is None:
         slots = [max(0, o.free_capacity) for o in offerings]
-    candidates = score_candidates(prepared, subjects, weights, per_subject=top_n * CANDIDATES_PER_SLOT)
-    return assign(candidates, top_n=top_n, slots=slots)
+    candidates = candidate_arrays(prepared, subjects, weights, per_subject=top_n * CANDIDATES_PER_SLOT)
+    return assign_arrays(candidates, top_n=top_n, slots=slots)
 
 
 # --- explanations ---------------------------------------------------------------------------
 
 
 def explain(
-    subject: SubjectInput, offering: OfferingInput, values: dict[str, float], weights: dict[str, float]
+    subject: SubjectInput,
+    offering: OfferingInput,
+    values: dict[str, float],
+    weights: dict[str, float],
+    *,
+    normalised: Sequence[float] | None = None,
 ) -> list[dict]:
     """Every feature's value, weight, contribution and reason (code, params and English text),
-    the biggest contribution first."""
-    vector = normalise_weights(weights)
+    the biggest contribution first. Pass `normalised` (normalise_weights) when explaining many."""
+    vector = normalise_weights(weights).tolist() if normalised is None else normalised
     rows = []
-    for weight, name in zip(vector, FEATURES, strict=True):
-        value = values[name]
+    for position, name in enumerate(FEATURES):
+        weight, value = vector[position], values[name]
         code, params, text = _REASONS[name](subject, offering, value)
         rows.append(
             {
                 "feature": name,
                 "value": round(value, 4),
-                "weight": round(float(weight), 4),
-                "contribution": round(float(weight) * value, 4),
+                "weight": round(weight, 4),
+                "contribution": round(weight * value, 4),
                 "code": code,
                 "params": params,
                 "reason": text,
             }
         )
-    rows.sort(key=lambda row: (-row["contribution"], FEATURES.index(row["feature"])))
+    rows.sort(key=_by_contribution)
     return rows
+
+
+def _by_contribution(row: dict) -> tuple:
+    return (-row["contribution"], _FEATURE_ORDER[row["feature"]])
+
+
+_FEATURE_ORDER = {name: position for position, name in enumerate(FEATURES)}
 
 
 def _reason_category(subject, offering, value):
@@ -647,7 +707,9 @@ def _reason_maturity(subject, offering, value):
 
 
 def _reason_text(subject, offering, value):
-    shared = sorted(set(subject.text) & set(offering.text))[:5]
+    if value <= 0:
+        return "text_none", {}, "no shared terms"
+    shared = sorted(set(subject.text).intersection(offering.text))[:5]
     if not shared:
         return "text_none", {}, "no shared terms"
     return "text_terms", {"terms": shared}, "mentions " + "、".join(shared)

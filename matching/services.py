@@ -10,11 +10,12 @@ the run without duplicating a row. `match_runs_resume` (the periodic sweep) re-e
 lost worker or a lost message left behind.
 """
 
+import json
 import logging
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,18 +158,21 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
         slots=inputs.slots,
         prepared=prepared,
     )
+    normalised = engine.normalise_weights(inputs.weights).tolist()
     planned = []
     for index, subject in enumerate(inputs.subjects):
         rows = []
         for match in assigned.get(index, []):
             offering = inputs.offerings[match.offering]
             rows.append(
-                [
-                    offering.id,
-                    offering.partner_id,
-                    round(match.score, 6),
-                    engine.explain(subject, offering, match.values, inputs.weights),
-                ]
+                {
+                    "offering": offering.id,
+                    "partner": offering.partner_id,
+                    "score": round(match.score, 6),
+                    "contributions": engine.explain(
+                        subject, offering, match.values, inputs.weights, normalised=normalised
+                    ),
+                }
             )
         kind, _sep, subject_id = subject.key.partition(":")
         planned.append(
@@ -178,6 +182,11 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
                 "recommendations": rows,
             }
         )
+    size = run.chunk_size
+    payloads = [
+        json.dumps(planned[start : start + size], ensure_ascii=False)
+        for start in range(0, len(planned), size)
+    ]
 
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
@@ -185,28 +194,31 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
             return
         if not run.scope:
             _delete_stale(cluster=cluster)
-        size = run.chunk_size
-        chunks = MatchChunk.objects.bulk_create(
-            [
-                MatchChunk(cluster=cluster, run=run, index=number, payload=planned[start : start + size])
-                for number, start in enumerate(range(0, len(planned), size))
-            ]
-        )
+        _copy_chunks(cluster_id=cluster.pk, run_id=run.pk, payloads=payloads)
         now = timezone.now()
         run.weights = inputs.weights
         run.subjects_total = len(inputs.subjects)
         run.offerings_total = len(inputs.offerings)
         run.pairs_scored = len(inputs.subjects) * len(inputs.offerings)
-        run.chunks_total = len(chunks)
+        run.chunks_total = len(payloads)
         run.heartbeat_at = now
-        if chunks:
+        if payloads:
             run.status = MatchRunStatus.WRITING
         else:
             run.status = MatchRunStatus.COMPLETED
             run.finished_at = now
         run.save()
         if enqueue:
-            _enqueue_chunks([chunk.pk for chunk in chunks], queue=queue)
+            _enqueue_chunks(list(run.chunks.order_by("index").values_list("pk", flat=True)), queue=queue)
+
+
+def _copy_chunks(*, cluster_id, run_id, payloads: list[str]) -> None:
+    """Store the planned chunks with COPY: their JSON is large, and COPY streams it as is."""
+    table = MatchChunk._meta.db_table
+    statement = f"COPY {table} (cluster_id, run_id, index, payload) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for index, payload in enumerate(payloads):
+            copy.write_row((str(cluster_id), str(run_id), index, payload))
 
 
 def _delete_stale(*, cluster: Cluster) -> None:
@@ -227,65 +239,31 @@ def _delete_stale(*, cluster: Cluster) -> None:
 def match_chunk_write(*, chunk_id: int) -> int:
     """Replace the chunk's subjects' recommendations and mark it written, in one transaction.
 
-    Returns the rows written (0 when an earlier delivery already wrote it). Locks the chunk and
-    then its run, always in that order, so concurrent chunk writers cannot deadlock.
+    Returns the rows written (0 when an earlier delivery already wrote it). The rows are expanded
+    from the chunk's JSON inside PostgreSQL; an offering withdrawn or a demand closed while the
+    run was scoring is skipped, and ranks close up. Locks the chunk and then its run, always in
+    that order, so concurrent chunk writers cannot deadlock.
     """
     with transaction.atomic():
-        chunk = MatchChunk.objects.select_for_update().filter(pk=chunk_id).first()
+        chunk = (
+            MatchChunk.objects.select_for_update()
+            .filter(pk=chunk_id)
+            .only("pk", "cluster_id", "run_id", "done_at")
+            .first()
+        )
         if chunk is None or chunk.done_at is not None:
             return 0
-        demand_ids = [entry["demand"] for entry in chunk.payload if entry["demand"]]
-        sme_ids = [entry["sme"] for entry in chunk.payload if not entry["demand"]]
-        Recommendation.objects.filter(cluster_id=chunk.cluster_id).filter(
-            Q(demand_id__in=demand_ids) | Q(demand__isnull=True, sme_id__in=sme_ids)
-        ).delete()
-        live = set(
-            map(
-                str,
-                Offering.objects.filter(
-                    cluster_id=chunk.cluster_id,
-                    status=OfferingStatus.PUBLISHED,
-                    pk__in={row[0] for entry in chunk.payload for row in entry["recommendations"]},
-                ).values_list("pk", flat=True),
-            )
-        )
-        open_demands = set(
-            map(
-                str,
-                Demand.objects.filter(pk__in=demand_ids, status=DemandStatus.OPEN).values_list(
-                    "pk", flat=True
-                ),
-            )
-        )
-        rows = []
-        for entry in chunk.payload:
-            if entry["demand"] and entry["demand"] not in open_demands:
-                continue  # closed while the run was scoring
-            rank = 0
-            for offering_id, partner_id, score, contributions in entry["recommendations"]:
-                if offering_id not in live:
-                    continue  # withdrawn while the run was scoring
-                rank += 1
-                rows.append(
-                    Recommendation(
-                        cluster_id=chunk.cluster_id,
-                        run_id=chunk.run_id,
-                        demand_id=entry["demand"],
-                        sme_id=entry["sme"],
-                        offering_id=offering_id,
-                        partner_id=partner_id,
-                        rank=rank,
-                        score=score,
-                        contributions=contributions,
-                    )
-                )
-        Recommendation.objects.bulk_create(rows, batch_size=1000)
+        params = {"chunk": chunk.pk, "cluster": chunk.cluster_id, "run": chunk.run_id}
+        with connection.cursor() as cursor:
+            cursor.execute(_DELETE_DEMAND_ROWS, params)
+            cursor.execute(_DELETE_PROACTIVE_ROWS, params)
+            cursor.execute(_INSERT_ROWS, params)
+            written = cursor.rowcount
         now = timezone.now()
-        chunk.done_at = now
-        chunk.save(update_fields=["done_at"])
+        MatchChunk.objects.filter(pk=chunk.pk).update(done_at=now)
         MatchRun.objects.filter(pk=chunk.run_id).update(
             chunks_done=F("chunks_done") + 1,
-            recommendations_count=F("recommendations_count") + len(rows),
+            recommendations_count=F("recommendations_count") + written,
             heartbeat_at=now,
             updated_at=now,
         )
@@ -294,7 +272,50 @@ def match_chunk_write(*, chunk_id: int) -> int:
             run.status = MatchRunStatus.COMPLETED
             run.finished_at = now
             run.save(update_fields=["status", "finished_at", "updated_at"])
-        return len(rows)
+        return written
+
+
+_RECOMMENDATION = Recommendation._meta.db_table
+_CHUNK = MatchChunk._meta.db_table
+_OFFERING = Offering._meta.db_table
+_DEMAND = Demand._meta.db_table
+_SUBJECTS = f"""
+    SELECT (subject->>'demand')::uuid AS demand_id, (subject->>'sme')::uuid AS sme_id, subject
+    FROM {_CHUNK} chunk, jsonb_array_elements(chunk.payload) AS subject
+    WHERE chunk.id = %(chunk)s
+"""
+_DELETE_DEMAND_ROWS = f"""
+    DELETE FROM {_RECOMMENDATION}
+    WHERE cluster_id = %(cluster)s
+      AND demand_id IN (SELECT demand_id FROM ({_SUBJECTS}) s WHERE demand_id IS NOT NULL)
+"""
+_DELETE_PROACTIVE_ROWS = f"""
+    DELETE FROM {_RECOMMENDATION}
+    WHERE cluster_id = %(cluster)s AND demand_id IS NULL
+      AND sme_id IN (SELECT sme_id FROM ({_SUBJECTS}) s WHERE demand_id IS NULL)
+"""
+_INSERT_ROWS = f"""
+    WITH planned AS (
+        SELECT s.demand_id, s.sme_id, item.position,
+               (item.rec->>'offering')::uuid AS offering_id, (item.rec->>'partner')::uuid AS partner_id,
+               (item.rec->>'score')::double precision AS score, item.rec->'contributions' AS contributions
+        FROM ({_SUBJECTS}) s,
+             jsonb_array_elements(s.subject->'recommendations') WITH ORDINALITY AS item(rec, position)
+    ), live AS (
+        SELECT planned.*
+        FROM planned
+        JOIN {_OFFERING} offering
+          ON offering.id = planned.offering_id AND offering.cluster_id = %(cluster)s
+         AND offering.status = '{OfferingStatus.PUBLISHED}'
+        LEFT JOIN {_DEMAND} demand ON demand.id = planned.demand_id
+        WHERE planned.demand_id IS NULL OR demand.status = '{DemandStatus.OPEN}'
+    )
+    INSERT INTO {_RECOMMENDATION}
+        (id, created_at, updated_at, cluster_id, run_id, demand_id, sme_id, offering_id, partner_id, rank, score, contributions)
+    SELECT gen_random_uuid(), now(), now(), %(cluster)s, %(run)s, demand_id, sme_id, offering_id, partner_id,
+           row_number() OVER (PARTITION BY demand_id, sme_id ORDER BY position), score, contributions
+    FROM live
+"""
 
 
 def _fail(run: MatchRun, message: str) -> None:
