@@ -593,29 +593,50 @@ def explain(
     offering: OfferingInput,
     values: dict[str, float],
     weights: dict[str, float],
-    *,
-    normalised: Sequence[float] | None = None,
 ) -> list[dict]:
     """Every feature's value, weight, contribution and reason (code, params and English text),
-    the biggest contribution first. Pass `normalised` (normalise_weights) when explaining many."""
-    vector = normalise_weights(weights).tolist() if normalised is None else normalised
-    rows = []
-    for position, name in enumerate(FEATURES):
-        weight, value = vector[position], values[name]
-        code, params, text = _REASONS[name](subject, offering, value)
-        rows.append(
-            {
-                "feature": name,
-                "value": round(value, 4),
-                "weight": round(weight, 4),
-                "contribution": round(weight * value, 4),
-                "code": code,
-                "params": params,
-                "reason": text,
-            }
-        )
-    rows.sort(key=_by_contribution)
-    return rows
+    the biggest contribution first."""
+    return Explainer(weights).explain(subject, offering, values)
+
+
+class Explainer:
+    """`explain` for many pairs: the weights are normalised once, and the reasons that depend on
+    the offering alone (quality, capacity) are built once per offering."""
+
+    def __init__(self, weights: dict[str, float]):
+        self.vector = [round(weight, 4) for weight in normalise_weights(weights).tolist()]
+        self._raw = normalise_weights(weights).tolist()
+        self._per_offering: dict[str, tuple] = {}
+
+    def explain(self, subject: SubjectInput, offering: OfferingInput, values: dict[str, float]) -> list[dict]:
+        cached = self._per_offering.get(offering.id)
+        if cached is None:
+            cached = self._per_offering[offering.id] = (
+                _reason_quality(subject, offering, 0.0),
+                _reason_capacity(subject, offering, 0.0),
+            )
+        rows = []
+        for position, name in enumerate(FEATURES):
+            value = values[name]
+            if name == "quality":
+                code, params, text = cached[0]
+            elif name == "capacity":
+                code, params, text = cached[1]
+            else:
+                code, params, text = _REASONS[name](subject, offering, value)
+            rows.append(
+                {
+                    "feature": name,
+                    "value": round(value, 4),
+                    "weight": self.vector[position],
+                    "contribution": round(self._raw[position] * value, 4),
+                    "code": code,
+                    "params": params,
+                    "reason": text,
+                }
+            )
+        rows.sort(key=_by_contribution)
+        return rows
 
 
 def _by_contribution(row: dict) -> tuple:

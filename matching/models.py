@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -134,7 +135,11 @@ class MatchChunk(models.Model):
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField(_("index"))
     # [{"subject": "demand:<uuid>", "sme": "<uuid>", "recommendations": [[offering, partner, score, contributions], ...]}]
-    payload = models.JSONField(_("planned recommendations"))
+    # The subjects whose recommendations the chunk replaces: demands, and SMEs (proactive).
+    demand_ids = ArrayField(models.UUIDField(), default=list, blank=True)
+    sme_ids = ArrayField(models.UUIDField(), default=list, blank=True)
+    # JSON text, written with COPY and expanded by PostgreSQL when the chunk is written (parsed once).
+    payload = models.TextField(_("planned recommendations (JSON)"))
     done_at = models.DateTimeField(_("written at"), null=True, blank=True)
 
     class Meta:

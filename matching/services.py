@@ -158,7 +158,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
         slots=inputs.slots,
         prepared=prepared,
     )
-    normalised = engine.normalise_weights(inputs.weights).tolist()
+    explainer = engine.Explainer(inputs.weights)
     planned = []
     for index, subject in enumerate(inputs.subjects):
         rows = []
@@ -169,9 +169,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
                     "offering": offering.id,
                     "partner": offering.partner_id,
                     "score": round(match.score, 6),
-                    "contributions": engine.explain(
-                        subject, offering, match.values, inputs.weights, normalised=normalised
-                    ),
+                    "contributions": explainer.explain(subject, offering, match.values),
                 }
             )
         kind, _sep, subject_id = subject.key.partition(":")
@@ -183,10 +181,16 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
             }
         )
     size = run.chunk_size
-    payloads = [
-        json.dumps(planned[start : start + size], ensure_ascii=False)
-        for start in range(0, len(planned), size)
-    ]
+    chunks = []
+    for start in range(0, len(planned), size):
+        part = planned[start : start + size]
+        chunks.append(
+            (
+                [entry["demand"] for entry in part if entry["demand"]],
+                [entry["sme"] for entry in part if not entry["demand"]],
+                json.dumps(part, ensure_ascii=False),
+            )
+        )
 
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
@@ -194,15 +198,15 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
             return
         if not run.scope:
             _delete_stale(cluster=cluster)
-        _copy_chunks(cluster_id=cluster.pk, run_id=run.pk, payloads=payloads)
+        _copy_chunks(cluster_id=cluster.pk, run_id=run.pk, chunks=chunks)
         now = timezone.now()
         run.weights = inputs.weights
         run.subjects_total = len(inputs.subjects)
         run.offerings_total = len(inputs.offerings)
         run.pairs_scored = len(inputs.subjects) * len(inputs.offerings)
-        run.chunks_total = len(payloads)
+        run.chunks_total = len(chunks)
         run.heartbeat_at = now
-        if payloads:
+        if chunks:
             run.status = MatchRunStatus.WRITING
         else:
             run.status = MatchRunStatus.COMPLETED
@@ -212,13 +216,26 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
             _enqueue_chunks(list(run.chunks.order_by("index").values_list("pk", flat=True)), queue=queue)
 
 
-def _copy_chunks(*, cluster_id, run_id, payloads: list[str]) -> None:
+def _pg_array(values: list[str]) -> str:
+    return "{" + ",".join(values) + "}"
+
+
+def _copy_chunks(*, cluster_id, run_id, chunks: list[tuple[list, list, str]]) -> None:
     """Store the planned chunks with COPY: their JSON is large, and COPY streams it as is."""
     table = MatchChunk._meta.db_table
-    statement = f"COPY {table} (cluster_id, run_id, index, payload) FROM STDIN"
+    statement = f"COPY {table} (cluster_id, run_id, index, demand_ids, sme_ids, payload) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for index, payload in enumerate(payloads):
-            copy.write_row((str(cluster_id), str(run_id), index, payload))
+        for index, (demand_ids, sme_ids, payload) in enumerate(chunks):
+            copy.write_row(
+                (
+                    str(cluster_id),
+                    str(run_id),
+                    index,
+                    _pg_array(demand_ids),
+                    _pg_array(sme_ids),
+                    payload,
+                )
+            )
 
 
 def _delete_stale(*, cluster: Cluster) -> None:
@@ -281,18 +298,18 @@ _OFFERING = Offering._meta.db_table
 _DEMAND = Demand._meta.db_table
 _SUBJECTS = f"""
     SELECT (subject->>'demand')::uuid AS demand_id, (subject->>'sme')::uuid AS sme_id, subject
-    FROM {_CHUNK} chunk, jsonb_array_elements(chunk.payload) AS subject
+    FROM {_CHUNK} chunk, jsonb_array_elements(chunk.payload::jsonb) AS subject
     WHERE chunk.id = %(chunk)s
 """
 _DELETE_DEMAND_ROWS = f"""
     DELETE FROM {_RECOMMENDATION}
     WHERE cluster_id = %(cluster)s
-      AND demand_id IN (SELECT demand_id FROM ({_SUBJECTS}) s WHERE demand_id IS NOT NULL)
+      AND demand_id = ANY (SELECT unnest(demand_ids) FROM {_CHUNK} WHERE id = %(chunk)s)
 """
 _DELETE_PROACTIVE_ROWS = f"""
     DELETE FROM {_RECOMMENDATION}
     WHERE cluster_id = %(cluster)s AND demand_id IS NULL
-      AND sme_id IN (SELECT sme_id FROM ({_SUBJECTS}) s WHERE demand_id IS NULL)
+      AND sme_id = ANY (SELECT unnest(sme_ids) FROM {_CHUNK} WHERE id = %(chunk)s)
 """
 _INSERT_ROWS = f"""
     WITH planned AS (
