@@ -123,6 +123,10 @@ def region_prefix(code: str) -> str:
     return code
 
 
+def _is_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()
+
+
 def region_chain(code: str) -> tuple[str, ...]:
     return (code[:2] + "0000", code[:4] + "00", code) if len(code) == 6 else ()
 
@@ -237,10 +241,13 @@ class PreparedOfferings:
         # "region chain" form (province xx0000, city xxxx00, district) so a subject's chain hits it.
         self.served = _incidence([list(o.regions) for o in offerings], self.regions, grow=True)
         self.nationwide = np.array([not o.regions for o in offerings])
-        partner = [o.partner_region if len(o.partner_region) == 6 else "" for o in offerings]
-        self.partner_province = np.array([code[:2] or "--" for code in partner])
-        self.partner_city = np.array([code[:4] or "----" for code in partner])
-        self.partner_district = np.array([code or "------" for code in partner])
+        partner = np.array(
+            [int(o.partner_region) if _is_code(o.partner_region) else -1 for o in offerings], dtype=np.int64
+        )
+        # Integer codes: a district is the 6-digit code, its city code // 100, its province // 10000.
+        self.partner_district = partner
+        self.partner_city = np.where(partner >= 0, partner // 100, -1)
+        self.partner_province = np.where(partner >= 0, partner // 10000, -1)
         self.remote_value = np.array(
             [
                 REGION_REMOTE_OFFLINE if o.delivery_mode == "offline" else REGION_REMOTE_ONLINE
@@ -371,10 +378,12 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     chains = _incidence([region_chain(s.region_code) for s in subjects], p.regions, grow=False)
     covered = (_pad(chains, p.served.shape[1]) @ p.served.T).toarray() > 0
     covered |= p.nationwide[None, :]
-    codes = [s.region_code if len(s.region_code) == 6 else "" for s in subjects]
-    province = np.array([c[:2] or "??" for c in codes])[:, None]
-    city = np.array([c[:4] or "????" for c in codes])[:, None]
-    district = np.array([c or "??????" for c in codes])[:, None]
+    known = np.array([_is_code(s.region_code) for s in subjects])
+    district = np.array([int(s.region_code) if ok else -2 for s, ok in zip(subjects, known, strict=True)])[
+        :, None
+    ]
+    city = np.where(district >= 0, district // 100, -2)
+    province = np.where(district >= 0, district // 10000, -2)
     region = np.where(
         district == p.partner_district[None, :],
         REGION_DISTRICT,
@@ -385,7 +394,7 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
         ),
     )
     region = np.where(covered, region, 0.0)
-    region[np.array([not c for c in codes]), :] = REGION_UNKNOWN
+    region[~known, :] = REGION_UNKNOWN
     out["region"] = region.astype(np.float32)
 
     # Budget overlap.
@@ -609,6 +618,13 @@ class Explainer:
         self._per_offering: dict[str, tuple] = {}
 
     def explain(self, subject: SubjectInput, offering: OfferingInput, values: dict[str, float]) -> list[dict]:
+        return contributions_expand(self.explain_compact(subject, offering, values))
+
+    def explain_compact(
+        self, subject: SubjectInput, offering: OfferingInput, values: dict[str, float]
+    ) -> list[list]:
+        """The stored form: one [feature, value, weight, contribution, code, params, reason] list
+        per feature (CONTRIBUTION_FIELDS), the biggest contribution first."""
         cached = self._per_offering.get(offering.id)
         if cached is None:
             cached = self._per_offering[offering.id] = (
@@ -625,22 +641,32 @@ class Explainer:
             else:
                 code, params, text = _REASONS[name](subject, offering, value)
             rows.append(
-                {
-                    "feature": name,
-                    "value": round(value, 4),
-                    "weight": self.vector[position],
-                    "contribution": round(self._raw[position] * value, 4),
-                    "code": code,
-                    "params": params,
-                    "reason": text,
-                }
+                [
+                    name,
+                    round(value, 4),
+                    self.vector[position],
+                    round(self._raw[position] * value, 4),
+                    code,
+                    params,
+                    text,
+                ]
             )
         rows.sort(key=_by_contribution)
         return rows
 
 
-def _by_contribution(row: dict) -> tuple:
-    return (-row["contribution"], _FEATURE_ORDER[row["feature"]])
+CONTRIBUTION_FIELDS = ("feature", "value", "weight", "contribution", "code", "params", "reason")
+
+
+def contributions_expand(stored: list) -> list[dict]:
+    """Stored contributions (compact lists, or dicts) as dicts keyed by CONTRIBUTION_FIELDS."""
+    return [
+        row if isinstance(row, dict) else dict(zip(CONTRIBUTION_FIELDS, row, strict=True)) for row in stored
+    ]
+
+
+def _by_contribution(row: list) -> tuple:
+    return (-row[3], _FEATURE_ORDER[row[0]])
 
 
 _FEATURE_ORDER = {name: position for position, name in enumerate(FEATURES)}
@@ -761,7 +787,7 @@ _REASONS = {
 }
 
 
-def explanation_line(contributions: list[dict], *, limit: int = 3) -> str:
+def explanation_line(contributions: list, *, limit: int = 3) -> str:
     """'same district +0.15, industry C39 +0.20, rating 4.7 +0.08': the top contributions."""
-    top = [row for row in contributions if row["contribution"] > 0][:limit]
+    top = [row for row in contributions_expand(contributions) if row["contribution"] > 0][:limit]
     return ", ".join(f"{row['reason']} +{row['contribution']:.2f}" for row in top)

@@ -134,7 +134,6 @@ class MatchChunk(models.Model):
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField(_("index"))
-    # [{"subject": "demand:<uuid>", "sme": "<uuid>", "recommendations": [[offering, partner, score, contributions], ...]}]
     # The subjects whose recommendations the chunk replaces: demands, and SMEs (proactive).
     demand_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     sme_ids = ArrayField(models.UUIDField(), default=list, blank=True)
@@ -171,7 +170,8 @@ class Recommendation(TimestampedModel):
     partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
-    # [{"feature", "value", "weight", "contribution", "reason"}], biggest contribution first.
+    # [[feature, value, weight, contribution, code, params, reason], ...] (engine.CONTRIBUTION_FIELDS),
+    # biggest contribution first; engine.contributions_expand gives them as dicts.
     contributions = models.JSONField(_("contributions"), default=list)
 
     class Meta:

@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from matching.engine import explanation_line
+from matching.engine import contributions_expand, explanation_line
 from matching.models import (
     FEATURES,
     DismissReason,
@@ -41,7 +42,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
     partner_name = serializers.CharField(source="partner.name")
     sme_name = serializers.CharField(source="sme.name")
     demand_title = serializers.CharField(source="demand.title", allow_null=True, default=None)
-    contributions = ContributionSerializer(many=True)
+    contributions = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,6 +66,10 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     def get_explanation(self, obj) -> str:
         return explanation_line(obj.contributions)
+
+    @extend_schema_field(ContributionSerializer(many=True))
+    def get_contributions(self, obj):
+        return contributions_expand(obj.contributions)
 
 
 class FeedbackInputSerializer(serializers.Serializer):

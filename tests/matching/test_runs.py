@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from enterprises.assessment_services import assessment_submit
+from matching.engine import contributions_expand
 from matching.models import (
     FeedbackKind,
     MatchChunk,
@@ -253,7 +254,9 @@ def test_assessment_completed_rescores_the_sme_with_its_gaps(market, django_capt
     assert run.status == MatchRunStatus.COMPLETED
     proactive = Recommendation.objects.filter(sme=sme, demand__isnull=True).order_by("rank")
     assert proactive.first().offering == ops
-    maturity = next(row for row in proactive.first().contributions if row["feature"] == "maturity")
+    maturity = next(
+        row for row in contributions_expand(proactive.first().contributions) if row["feature"] == "maturity"
+    )
     assert "operation" in maturity["reason"]
     # Only this SME (and its demands) were re-scored.
     assert set(Recommendation.objects.filter(run=run).values_list("sme_id", flat=True)) == {sme.pk}
