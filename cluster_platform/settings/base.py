@@ -119,6 +119,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Matching: resume match runs whose worker or message was lost (see docs/matching.md).
+CELERY_BEAT_SCHEDULE["matching-resume-stale-runs"] = {
+    "task": "matching.tasks.match_runs_resume_task",
+    "schedule": timedelta(minutes=5),
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
