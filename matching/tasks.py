@@ -16,7 +16,7 @@ def _queue(task) -> str | None:
     return info.get("routing_key") or None
 
 
-@shared_task(bind=True, soft_time_limit=540, time_limit=600)
+@shared_task(bind=True, ignore_result=True, soft_time_limit=540, time_limit=600)
 def match_run_plan_task(self, run_id: str) -> None:
     try:
         services.match_run_plan(run_id=run_id, queue=_queue(self))
@@ -25,12 +25,12 @@ def match_run_plan_task(self, run_id: str) -> None:
         services.match_run_fail(run_id=run_id, message="Scoring exceeded its time limit.")
 
 
-@shared_task(bind=True, soft_time_limit=60, time_limit=90)
+@shared_task(bind=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def match_chunk_write_task(self, chunk_id: int) -> int:
     return services.match_chunk_write(chunk_id=chunk_id)
 
 
-@shared_task(bind=True, soft_time_limit=60, time_limit=90)
+@shared_task(bind=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def match_runs_resume_task(self, stale_after_seconds: int | None = None) -> int:
     """The periodic sweep (beat); `stale_after_seconds` overrides how long a run may sit still."""
     stale_after = (
