@@ -332,3 +332,34 @@ def test_demo_seed_is_idempotent(market):
     assert Assessment.objects.count() == assessments
     assert MatchRun.objects.filter(trigger="demo").count() == runs
     assert _rows() == rows
+
+
+def test_sweep_finds_a_run_whose_message_was_lost(market, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    with django_capture_on_commit_callbacks(execute=False):  # Redis was down: nothing was sent
+        run = match_run_start(cluster=market["cluster"])
+    assert MatchRun.objects.get(pk=run.pk).status == MatchRunStatus.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        assert match_runs_resume(stale_after=timedelta(minutes=15)) == 0  # not stale yet
+    with django_capture_on_commit_callbacks(execute=True):
+        assert match_runs_resume(stale_after=timedelta(0)) == 1
+    run.refresh_from_db()
+    assert run.status == MatchRunStatus.COMPLETED
+    assert run.recommendations_count == Recommendation.objects.count() > 0
+
+
+def test_planning_gives_up_after_repeated_failures(market):
+    from matching.services import MAX_PLAN_ATTEMPTS
+
+    run = MatchRun.objects.create(
+        cluster=market["cluster"],
+        trigger="manual",
+        status=MatchRunStatus.PLANNING,
+        attempts=MAX_PLAN_ATTEMPTS,
+    )
+    match_run_plan(run_id=run.pk, enqueue=False)
+    run.refresh_from_db()
+    assert run.status == MatchRunStatus.FAILED
+    assert run.error
+    assert not MatchChunk.objects.filter(run=run).exists()
