@@ -34,11 +34,12 @@ class MatchingWeights(TimestampedModel):
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
-    # How many subjects one unit of an offering's free capacity may be recommended to in one run:
-    # not every recommendation turns into a request, so some oversubscription is useful.
+    # How many subjects one unit of an offering's free capacity may be recommended to in one run.
+    # 1: never beyond the free capacity. Not every recommendation turns into a request, so an
+    # agency may allow some oversubscription.
     slots_per_capacity = models.PositiveSmallIntegerField(
         _("recommendations per unit of free capacity"),
-        default=5,
+        default=1,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     updated_by = models.ForeignKey(

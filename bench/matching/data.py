@@ -225,7 +225,7 @@ def make_offering(rng: random.Random, key: str, partner: PartnerSpec, leaf=None,
         price_min=round(base, -2),
         price_max=round(base * rng.uniform(1.2, 2.5), -2),
         maturity_levels=[] if rng.random() < 0.5 else sorted(rng.sample([1, 2, 3, 4], 2)),
-        capacity=rng.randint(5, 60),
+        capacity=rng.randint(10, 80),
         rating_bayes=round(rng.uniform(3.0, 4.9), 2),
         rating_count=rng.randint(0, 40),
     )

@@ -160,6 +160,7 @@ def test_sweep_resumes_a_run_whose_worker_died(market, django_capture_on_commit_
 
 
 def test_dismissed_offering_is_not_recommended_again(market, run_now):
+    MatchingWeights.objects.create(cluster=market["cluster"], slots_per_capacity=100)
     run_now(market["cluster"])
     sme = market["smes"][0]
     rec = Recommendation.objects.filter(sme=sme).order_by("rank", "id").first()
