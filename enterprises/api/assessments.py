@@ -1,6 +1,7 @@
 """API for digital-maturity assessments: cluster-scoped (an SME member assesses itself in a cluster;
 that cluster's agency sees its members' assessments and their uplift), plus the questionnaire."""
 
+import django_filters
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -79,6 +80,15 @@ class UpliftSerializer(serializers.ModelSerializer):
         ]
 
 
+class AssessmentFilter(django_filters.FilterSet):
+    # A UUID filter, not a choice filter that would check ids against every enterprise.
+    enterprise = django_filters.UUIDFilter(field_name="enterprise_id")
+
+    class Meta:
+        model = Assessment
+        fields = ["enterprise", "level"]
+
+
 class AssessmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ClusterScopedViewSet
 ):
@@ -87,7 +97,7 @@ class AssessmentViewSet(
 
     model = Assessment
     serializer_class = AssessmentSerializer
-    filterset_fields = ["enterprise", "level"]
+    filterset_class = AssessmentFilter
     ordering_fields = ["created_at", "score"]
     action_permissions = {
         "list": [IsClusterStaff | IsClusterSME],
@@ -127,7 +137,7 @@ class AssessmentViewSet(
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=UpliftSerializer(many=True), filters=False)
-    @action(detail=False, methods=["get"], filterset_fields=[], ordering_fields=[])
+    @action(detail=False, methods=["get"], filterset_class=None, ordering_fields=[])
     def uplift(self, request, *args, **kwargs):
         """Each SME member's first and latest assessment here, and the uplift between them."""
         queryset = assessment_uplift_list(cluster=self.cluster)

@@ -20,13 +20,20 @@ from matching.services import match_run_start, matching_weights_update, recommen
 
 
 class RecommendationFilter(django_filters.FilterSet):
+    # Plain UUID filters: a choice filter would validate ids against every enterprise on the
+    # platform and so tell whether another cluster's id exists.
+    demand = django_filters.UUIDFilter(field_name="demand_id")
+    sme = django_filters.UUIDFilter(field_name="sme_id")
+    offering = django_filters.UUIDFilter(field_name="offering_id")
+    partner = django_filters.UUIDFilter(field_name="partner_id")
+    run = django_filters.UUIDFilter(field_name="run_id")
     proactive = django_filters.BooleanFilter(
         field_name="demand", lookup_expr="isnull", label="Only proactive recommendations (no demand)"
     )
 
     class Meta:
         model = Recommendation
-        fields = ["demand", "sme", "offering", "partner", "run"]
+        fields = ["demand", "sme", "offering", "partner", "run", "proactive"]
 
 
 class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterScopedViewSet):

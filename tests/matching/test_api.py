@@ -273,3 +273,13 @@ def test_list_query_counts_do_not_grow(people, client_for, django_assert_max_num
     small = len(captured.captured_queries)
     with django_assert_max_num_queries(small):
         admin.get(f"{base(people)}/recommendations/", {"page_size": 11})
+
+
+def test_filters_do_not_reveal_whether_an_id_exists(people, client_for):
+    import uuid
+
+    client = client_for(people["sme_user"])
+    for value in (str(uuid.uuid4()), str(people["other_sme"].pk)):
+        response = client.get(f"{base(people)}/recommendations/", {"sme": value})
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
