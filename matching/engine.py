@@ -56,6 +56,7 @@ COMPLETED_SCALE = 5.0  # completed engagements in the cluster: 1 - exp(-n / scal
 QUALITY_RATING_SHARE = 0.7
 CANDIDATES_PER_SLOT = 3  # a subject keeps top_n * 3 candidates for the capacity-aware assignment
 BLOCK = 384
+_F = np.float32
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ class PreparedOfferings:
         self.price_known = ~(np.isnan(self.price_min) & np.isnan(self.price_max))
         self.price_low = np.nan_to_num(self.price_min, nan=0.0)
         self.price_high = np.where(np.isnan(self.price_max), np.inf, self.price_max)
+        self.price_low_32 = self.price_low.astype(np.float32)
         self.level_mask = np.array([_level_mask(o.maturity_levels) for o in offerings], dtype=np.int16)
         self.dimension_vocabulary = _Vocabulary()
         self.dimension_mask = np.array(
@@ -369,10 +371,9 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
 
     # Size class.
     subject_size = np.array([_size_mask([s.size_class]) for s in subjects], dtype=np.int16)[:, None]
-    size = np.where((subject_size & p.size_mask[None, :]) != 0, SIZE_MATCH, 0.0)
-    size = np.where(p.size_any[None, :], SIZE_ANY, size)
-    size = np.where(subject_size == 0, SIZE_UNKNOWN, size)
-    out["size"] = size.astype(np.float32)
+    size = np.where((subject_size & p.size_mask[None, :]) != 0, _F(SIZE_MATCH), _F(0))
+    size = np.where(p.size_any[None, :], _F(SIZE_ANY), size)
+    out["size"] = np.where(subject_size == 0, _F(SIZE_UNKNOWN), size)
 
     # Region: outside the regions served 0; else proximity to the partner.
     chains = _incidence([region_chain(s.region_code) for s in subjects], p.regions, grow=False)
@@ -386,16 +387,16 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     province = np.where(district >= 0, district // 10000, -2)
     region = np.where(
         district == p.partner_district[None, :],
-        REGION_DISTRICT,
+        _F(REGION_DISTRICT),
         np.where(
             city == p.partner_city[None, :],
-            REGION_CITY,
-            np.where(province == p.partner_province[None, :], REGION_PROVINCE, p.remote_value[None, :]),
+            _F(REGION_CITY),
+            np.where(province == p.partner_province[None, :], _F(REGION_PROVINCE), p.remote_value[None, :]),
         ),
     )
-    region = np.where(covered, region, 0.0)
+    region = np.where(covered, region, _F(0))
     region[~known, :] = REGION_UNKNOWN
-    out["region"] = region.astype(np.float32)
+    out["region"] = region
 
     # Budget overlap.
     out["budget"] = _budget_block(p, subjects)
@@ -413,20 +414,20 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     offering_levels = p.level_mask[None, :]
     level_fit = np.where(
         (offering_levels & level_bit) != 0,
-        LEVEL_FIT,
-        np.where((offering_levels & adjacent_bits) != 0, LEVEL_ADJACENT, 0.0),
+        _F(LEVEL_FIT),
+        np.where((offering_levels & adjacent_bits) != 0, _F(LEVEL_ADJACENT), _F(0)),
     )
-    level_fit = np.where(offering_levels == 0, LEVEL_ANY, level_fit)
-    level_fit = np.where(level_known, level_fit, LEVEL_ANY)
+    level_fit = np.where(offering_levels == 0, _F(LEVEL_ANY), level_fit)
+    level_fit = np.where(level_known, level_fit, _F(LEVEL_ANY))
     weak = np.array(
         [_dimension_mask(s.weakest_dimensions, p.dimension_vocabulary, grow=False) for s in subjects],
         dtype=np.int64,
     )[:, None]
     has_gaps = np.array([bool(s.weakest_dimensions) for s in subjects])[:, None]
-    dimension_fit = np.where((weak & p.dimension_mask[None, :]) != 0, DIMENSION_FIT, 0.0)
-    dimension_fit = np.where(p.dimension_mask[None, :] == 0, DIMENSION_GENERIC, dimension_fit)
-    dimension_fit = np.where(has_gaps, dimension_fit, DIMENSION_UNKNOWN)
-    out["maturity"] = (0.5 * level_fit + 0.5 * dimension_fit).astype(np.float32)
+    dimension_fit = np.where((weak & p.dimension_mask[None, :]) != 0, _F(DIMENSION_FIT), _F(0))
+    dimension_fit = np.where(p.dimension_mask[None, :] == 0, _F(DIMENSION_GENERIC), dimension_fit)
+    dimension_fit = np.where(has_gaps, dimension_fit, _F(DIMENSION_UNKNOWN))
+    out["maturity"] = _F(0.5) * level_fit + _F(0.5) * dimension_fit
 
     # Text: BM25, scaled by the subject's best offering so that it lies in [0, 1].
     raw = p.bm25.scores(p.bm25.query_matrix([s.text for s in subjects]))
@@ -442,14 +443,17 @@ def _budget_block(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.
     low = np.array([0.0 if s.budget_min is None else s.budget_min for s in subjects])[:, None]
     high = np.array([np.inf if s.budget_max is None else s.budget_max for s in subjects])[:, None]
     known = np.array([s.budget_min is not None or s.budget_max is not None for s in subjects])[:, None]
+    inverse_high = np.where(np.isfinite(high) & (high > 0), 1.0 / np.where(high > 0, high, 1.0), 0.0)
     price_low, price_high = p.price_low[None, :], p.price_high[None, :]
-    overlaps = np.maximum(low, price_low) <= np.minimum(high, price_high)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = (price_low - high) / np.where(np.isfinite(high) & (high > 0), high, np.inf)
-    over = np.clip(0.5 * (1.0 - 2.0 * gap), 0.0, 0.5)
-    budget = np.where(overlaps, BUDGET_FITS, np.where(price_high < low, BUDGET_CHEAPER, over))
-    budget = np.where(p.price_known[None, :] & known, budget, BUDGET_UNKNOWN)
-    return budget.astype(np.float32)
+    overlaps = (price_low <= high) & (low <= price_high)
+    # Over budget by `gap` (a share of the budget): 0.5 x (1 - 2 x gap) = 1.5 - price / budget.
+    over = np.clip(np.float32(1.5) - p.price_low_32[None, :] * inverse_high.astype(np.float32), 0.0, 0.5)
+    budget = np.where(
+        overlaps, np.float32(BUDGET_FITS), np.where(price_high < low, np.float32(BUDGET_CHEAPER), over)
+    )
+    return np.where(p.price_known[None, :] & known, budget, np.float32(BUDGET_UNKNOWN)).astype(
+        np.float32, copy=False
+    )
 
 
 def _exclusion_mask(prepared: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.ndarray:
@@ -616,6 +620,7 @@ class Explainer:
         self.vector = [round(weight, 4) for weight in normalise_weights(weights).tolist()]
         self._raw = normalise_weights(weights).tolist()
         self._per_offering: dict[str, tuple] = {}
+        self._reasons: dict[tuple, tuple] = {}
 
     def explain(self, subject: SubjectInput, offering: OfferingInput, values: dict[str, float]) -> list[dict]:
         return contributions_expand(self.explain_compact(subject, offering, values))
@@ -631,28 +636,36 @@ class Explainer:
                 _reason_quality(subject, offering, 0.0),
                 _reason_capacity(subject, offering, 0.0),
             )
+        cache = self._reasons
         rows = []
         for position, name in enumerate(FEATURES):
             value = values[name]
             if name == "quality":
-                code, params, text = cached[0]
+                reason = cached[0]
             elif name == "capacity":
-                code, params, text = cached[1]
+                reason = cached[1]
+            elif name in _CACHE_KEYS:
+                key = (name, value, *_CACHE_KEYS[name](subject, offering))
+                reason = cache.get(key)
+                if reason is None:
+                    reason = cache[key] = _REASONS[name](subject, offering, value)
             else:
-                code, params, text = _REASONS[name](subject, offering, value)
+                reason = _REASONS[name](subject, offering, value)
             rows.append(
-                [
-                    name,
-                    round(value, 4),
-                    self.vector[position],
-                    round(self._raw[position] * value, 4),
-                    code,
-                    params,
-                    text,
-                ]
+                [name, round(value, 4), self.vector[position], round(self._raw[position] * value, 4), *reason]
             )
         rows.sort(key=_by_contribution)
         return rows
+
+
+# Reasons that depend only on the value and these few facts are built once per distinct key.
+_CACHE_KEYS = {
+    "category": lambda s, o: (bool(s.categories), o.category),
+    "industry": lambda s, o: (s.industry_code, bool(o.industries)),
+    "size": lambda s, o: (s.size_class, bool(o.size_classes)),
+    "region": lambda s, o: (bool(s.region_code), o.delivery_mode),
+    "maturity": lambda s, o: (s.maturity_level, s.weakest_dimensions, tuple(o.maturity_levels), o.dimensions),
+}
 
 
 CONTRIBUTION_FIELDS = ("feature", "value", "weight", "contribution", "code", "params", "reason")

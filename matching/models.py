@@ -191,9 +191,9 @@ class Recommendation(TimestampedModel):
                 name="uniq_recommendation_sme_offering",
             ),
         ]
+        # A demand's rows are found through uniq_recommendation_demand_offering (cluster, demand, ...).
         indexes = [
             models.Index(fields=["cluster", "sme", "rank"], name="recommendation_sme"),
-            models.Index(fields=["cluster", "demand", "rank"], name="recommendation_demand"),
             models.Index(fields=["cluster", "offering"], name="recommendation_offering"),
         ]
 

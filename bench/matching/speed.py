@@ -21,12 +21,16 @@ def generate(seed: int = 4754):
     from cluster_platform.models import Cluster
     from enterprises.models import Enterprise
     from enterprises.uscc import uscc_compose
+    from matching.models import MatchingWeights
     from services.models import Category, Demand, Offering, OfferingStatus, PriceModel
 
     rng = random.Random(seed)
     cluster = Cluster.objects.create(
         slug="bench-matching", name="基准测试集群", region_code="320200", agency_name="基准测试促进中心"
     )
+    # The agency lets each free slot be recommended three times (not every recommendation
+    # becomes a request), so that every demand can receive its top 10.
+    MatchingWeights.objects.create(cluster=cluster, slots_per_capacity=3)
     for code, parent, name, _words in data.categories():
         Category.objects.get_or_create(
             code=code, defaults={"parent_id": parent or None, "name": name, "name_en": code}
@@ -128,10 +132,11 @@ def run(connection) -> dict:
     with Timer() as total:
         run_row = match_run_now(cluster=cluster, trigger=MatchRunTrigger.COMMAND)
     stored = Recommendation.objects.filter(cluster=cluster).count()
+    full = Recommendation.objects.filter(cluster=cluster, rank=10).values("demand_id").distinct().count()
     assert run_row.status == "completed" and stored == run_row.recommendations_count
     print(
         f"speed: end-to-end run {total.seconds:.1f}s: {run_row.subjects_total} demands x {run_row.offerings_total} "
-        f"offerings = {run_row.pairs_scored} pairs, {stored} recommendations stored"
+        f"offerings = {run_row.pairs_scored} pairs, {stored} recommendations stored, {full} demands with 10"
     )
 
     # Engine scoring alone vs the per-pair reference, on the same inputs.
