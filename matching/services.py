@@ -131,7 +131,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
     Idempotent: a run already planned only re-enqueues its unwritten chunks; a finished one is left alone.
     """
     with transaction.atomic():
-        run = MatchRun.objects.select_for_update().select_related("cluster").get(pk=run_id)
+        run = MatchRun.objects.select_for_update(of=("self",)).select_related("cluster").get(pk=run_id)
         if run.status in (MatchRunStatus.COMPLETED, MatchRunStatus.FAILED):
             return
         if run.status == MatchRunStatus.WRITING:
@@ -167,39 +167,41 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
     # Millions of small containers and no cycles among them: the cyclic collector would only
     # rescan them over and over.
     gc.disable()
-    planned = []
-    for index, subject in enumerate(inputs.subjects):
-        rows = []
-        for match in assigned.get(index, []):
-            offering = inputs.offerings[match.offering]
-            rows.append(
+    try:
+        planned = []
+        for index, subject in enumerate(inputs.subjects):
+            rows = []
+            for match in assigned.get(index, []):
+                offering = inputs.offerings[match.offering]
+                rows.append(
+                    {
+                        "offering": offering.id,
+                        "partner": offering.partner_id,
+                        "score": round(match.score, 6),
+                        "contributions": explainer.explain_compact(subject, offering, match.values),
+                    }
+                )
+            kind, _sep, subject_id = subject.key.partition(":")
+            planned.append(
                 {
-                    "offering": offering.id,
-                    "partner": offering.partner_id,
-                    "score": round(match.score, 6),
-                    "contributions": explainer.explain_compact(subject, offering, match.values),
+                    "demand": subject_id if kind == "demand" else None,
+                    "sme": subject.sme_id,
+                    "recommendations": rows,
                 }
             )
-        kind, _sep, subject_id = subject.key.partition(":")
-        planned.append(
-            {
-                "demand": subject_id if kind == "demand" else None,
-                "sme": subject.sme_id,
-                "recommendations": rows,
-            }
-        )
-    size = run.chunk_size
-    chunks = []
-    for start in range(0, len(planned), size):
-        part = planned[start : start + size]
-        chunks.append(
-            (
-                [entry["demand"] for entry in part if entry["demand"]],
-                [entry["sme"] for entry in part if not entry["demand"]],
-                json.dumps(part, ensure_ascii=False),
+        size = run.chunk_size
+        chunks = []
+        for start in range(0, len(planned), size):
+            part = planned[start : start + size]
+            chunks.append(
+                (
+                    [entry["demand"] for entry in part if entry["demand"]],
+                    [entry["sme"] for entry in part if not entry["demand"]],
+                    json.dumps(part, ensure_ascii=False),
+                )
             )
-        )
-    gc.enable()
+    finally:
+        gc.enable()
     explained = time.perf_counter()
 
     with transaction.atomic():
