@@ -195,3 +195,52 @@ class Membership(TimestampedModel):
 
     def __str__(self):
         return f"{self.enterprise} in {self.cluster} as {self.role} ({self.status})"
+
+
+# --- Digital-maturity self-assessment --------------------------------------------------------
+# Scoring lives in enterprises/assessment.py (pure); writes in enterprises/assessment_services.py.
+
+
+class Assessment(TimestampedModel):
+    """One completed digital-maturity self-assessment of an enterprise, taken in a cluster; all are kept."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="assessments")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="assessments")
+    questionnaire_version = models.CharField(_("questionnaire version"), max_length=16)
+    answers = models.JSONField(_("answers"))
+    score = models.DecimalField(
+        _("score (out of 100)"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    level = models.PositiveSmallIntegerField(
+        _("digital maturity level"), validators=[MinValueValidator(0), MaxValueValidator(4)]
+    )
+    # Dimension code -> points out of the dimension's weight.
+    dimension_scores = models.JSONField(_("dimension scores"), default=dict)
+    weakest_dimensions = ArrayField(
+        models.CharField(max_length=32), default=list, blank=True, verbose_name=_("weakest dimensions")
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("digital-maturity assessment")
+        verbose_name_plural = _("digital-maturity assessments")
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["cluster", "enterprise", "created_at"], name="assessment_cluster_ent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100), name="assessment_score_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=0) & models.Q(level__lte=4), name="assessment_level_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.score} (L{self.level})"

@@ -137,6 +137,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "policies.tasks.policy_import_jobs_sweep",
         "schedule": timedelta(minutes=10),
     },
+    # Match runs whose worker or message was lost are resumed (see docs/matching.md).
+    "matching-resume-stale-runs": {
+        "task": "matching.tasks.match_runs_resume_task",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -214,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "FeedbackKindEnum": "matching.models.FeedbackKind",
         "PolicyLevelEnum": "policies.models.PolicyLevel",
         "RegionLevelEnum": ["province", "city", "district"],
         "IndustryLevelEnum": ["section", "division", "group", "class"],

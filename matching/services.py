@@ -1,0 +1,507 @@
+"""Writes for matching: weights, match runs (plan, chunked writes, resumption), feedback, and the
+event hooks the catalog and the assessments call when something that matching depends on changes.
+
+A run has two phases. Planning scores every subject of the run against every published
+offering and assigns the recommendations capacity-aware (in memory, engine.match); it stores the
+result as chunks in one transaction. Writing replaces each chunk's subjects' recommendations
+(delete + insert) and marks the chunk written in one transaction, so a worker killed at any
+point leaves either a whole chunk or none of it, and a redelivered or re-enqueued task finishes
+the run without duplicating a row. `match_runs_resume` (the periodic sweep) re-enqueues what a
+lost worker or a lost message left behind.
+"""
+
+import gc
+import json
+import logging
+import time
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cluster_platform.exceptions import Conflict
+from cluster_platform.models import Cluster
+from cluster_platform.services import audit_record
+from matching import engine
+from matching.models import (
+    FEATURES,
+    DismissReason,
+    FeedbackKind,
+    MatchChunk,
+    MatchingWeights,
+    MatchRun,
+    MatchRunStatus,
+    MatchRunTrigger,
+    Recommendation,
+    RecommendationFeedback,
+)
+from matching.selectors import matching_inputs_load
+from services.models import Demand, DemandStatus, Offering, OfferingStatus
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 500
+# A run with no progress for this long has lost its worker or its message: the sweep resumes it.
+STALE_AFTER = timedelta(minutes=15)
+MAX_PLAN_ATTEMPTS = 5
+
+
+# --- weights --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def matching_weights_update(*, cluster: Cluster, by, values: dict) -> MatchingWeights:
+    """Change the cluster's weights (each in [0, 1], at least one positive) and limits."""
+    weights = MatchingWeights.objects.select_for_update().filter(cluster=cluster).first()
+    if weights is None:
+        weights = MatchingWeights(cluster=cluster)
+    before = {**weights.as_dict(), "top_n": weights.top_n, "slots_per_capacity": weights.slots_per_capacity}
+    allowed = {*FEATURES, "top_n", "slots_per_capacity"}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValidationError({name: [_("Unknown setting.")] for name in unknown})
+    for name, value in values.items():
+        setattr(weights, name, value)
+    weights.updated_by = by
+    weights.full_clean(exclude=["cluster"])
+    if sum(getattr(weights, feature) for feature in FEATURES) <= 0:
+        raise ValidationError({"non_field_errors": [_("At least one weight must be positive.")]})
+    weights.save()
+    audit_record(
+        cluster=cluster,
+        actor=by,
+        action="matching.weights_update",
+        target=weights,
+        before=before,
+        after={**weights.as_dict(), "top_n": weights.top_n, "slots_per_capacity": weights.slots_per_capacity},
+    )
+    return weights
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def match_run_start(
+    *,
+    cluster: Cluster,
+    by=None,
+    trigger: str = MatchRunTrigger.MANUAL,
+    scope: list[str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    queue: str | None = None,
+) -> MatchRun:
+    """Create a run and enqueue its planning after commit (the run row survives a lost message:
+    the sweep finds pending runs)."""
+    run = MatchRun.objects.create(
+        cluster=cluster,
+        trigger=trigger,
+        scope=sorted(set(scope or [])),
+        chunk_size=chunk_size,
+        requested_by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+    )
+    _enqueue_plan(run.pk, queue=queue)
+    return run
+
+
+def _enqueue_plan(run_id, *, queue: str | None) -> None:
+    from matching.tasks import match_run_plan_task
+
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(lambda: match_run_plan_task.apply_async(args=[str(run_id)], **options))
+
+
+def _enqueue_chunks(chunk_ids: list[int], *, queue: str | None) -> None:
+    from matching.tasks import match_chunk_write_task
+
+    options = {"queue": queue} if queue else {}
+
+    def send():
+        for chunk_id in chunk_ids:
+            match_chunk_write_task.apply_async(args=[chunk_id], **options)
+
+    transaction.on_commit(send)
+
+
+def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) -> None:
+    """Score and assign a run's recommendations, store them as chunks, enqueue the chunk writes.
+
+    Idempotent: a run already planned only re-enqueues its unwritten chunks; a finished one is left alone.
+    """
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update(of=("self",)).select_related("cluster").get(pk=run_id)
+        if run.status in (MatchRunStatus.COMPLETED, MatchRunStatus.FAILED):
+            return
+        if run.status == MatchRunStatus.WRITING:
+            if enqueue:
+                pending = list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+                _enqueue_chunks(pending, queue=queue)
+            return
+        if run.attempts >= MAX_PLAN_ATTEMPTS:
+            _fail(run, _("Scoring failed %(n)s times; giving up.") % {"n": run.attempts})
+            return
+        now = timezone.now()
+        run.status = MatchRunStatus.PLANNING
+        run.attempts += 1
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "updated_at"])
+    cluster = run.cluster
+
+    clock = time.perf_counter()
+    inputs = matching_inputs_load(cluster=cluster, scope=run.scope)
+    loaded = time.perf_counter()
+    prepared = engine.PreparedOfferings(inputs.offerings)
+    assigned = engine.match(
+        inputs.offerings,
+        inputs.subjects,
+        inputs.weights,
+        top_n=inputs.top_n,
+        slots=inputs.slots,
+        prepared=prepared,
+    )
+    scored = time.perf_counter()
+    explainer = engine.Explainer(inputs.weights)
+    # Millions of small containers and no cycles among them: the cyclic collector would only
+    # rescan them over and over.
+    gc.disable()
+    try:
+        planned = []
+        for index, subject in enumerate(inputs.subjects):
+            rows = []
+            for match in assigned.get(index, []):
+                offering = inputs.offerings[match.offering]
+                rows.append(
+                    {
+                        "offering": offering.id,
+                        "partner": offering.partner_id,
+                        "score": round(match.score, 6),
+                        "contributions": explainer.explain_compact(subject, offering, match.values),
+                    }
+                )
+            kind, _sep, subject_id = subject.key.partition(":")
+            planned.append(
+                {
+                    "demand": subject_id if kind == "demand" else None,
+                    "sme": subject.sme_id,
+                    "recommendations": rows,
+                }
+            )
+        size = run.chunk_size
+        chunks = []
+        for start in range(0, len(planned), size):
+            part = planned[start : start + size]
+            chunks.append(
+                (
+                    [entry["demand"] for entry in part if entry["demand"]],
+                    [entry["sme"] for entry in part if not entry["demand"]],
+                    json.dumps(part, ensure_ascii=False),
+                )
+            )
+    finally:
+        gc.enable()
+    explained = time.perf_counter()
+
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.status != MatchRunStatus.PLANNING:  # another delivery planned it meanwhile
+            return
+        if not run.scope:
+            _delete_stale(cluster=cluster)
+        _copy_chunks(cluster_id=cluster.pk, run_id=run.pk, chunks=chunks)
+        now = timezone.now()
+        run.weights = inputs.weights
+        run.subjects_total = len(inputs.subjects)
+        run.offerings_total = len(inputs.offerings)
+        run.pairs_scored = len(inputs.subjects) * len(inputs.offerings)
+        run.chunks_total = len(chunks)
+        run.heartbeat_at = now
+        if chunks:
+            run.status = MatchRunStatus.WRITING
+        else:
+            run.status = MatchRunStatus.COMPLETED
+            run.finished_at = now
+        run.save()
+        if enqueue:
+            _enqueue_chunks(list(run.chunks.order_by("index").values_list("pk", flat=True)), queue=queue)
+    logger.info(
+        "match run %s planned: %d subjects x %d offerings; load %.1fs, score %.1fs, explain %.1fs, store %.1fs",
+        run_id,
+        len(inputs.subjects),
+        len(inputs.offerings),
+        loaded - clock,
+        scored - loaded,
+        explained - scored,
+        time.perf_counter() - explained,
+    )
+
+
+def _pg_array(values: list[str]) -> str:
+    return "{" + ",".join(values) + "}"
+
+
+def _copy_chunks(*, cluster_id, run_id, chunks: list[tuple[list, list, str]]) -> None:
+    """Store the planned chunks with COPY: their JSON is large, and COPY streams it as is."""
+    table = MatchChunk._meta.db_table
+    statement = f"COPY {table} (cluster_id, run_id, index, demand_ids, sme_ids, payload) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for index, (demand_ids, sme_ids, payload) in enumerate(chunks):
+            copy.write_row(
+                (
+                    str(cluster_id),
+                    str(run_id),
+                    index,
+                    _pg_array(demand_ids),
+                    _pg_array(sme_ids),
+                    payload,
+                )
+            )
+
+
+def _delete_stale(*, cluster: Cluster) -> None:
+    """A whole-cluster run also drops recommendations whose demand closed, whose offering left the
+    catalog, or whose SME left the cluster (nothing would rewrite them)."""
+    from enterprises.models import Membership, MembershipRole, MembershipStatus
+
+    members = Membership.objects.filter(
+        cluster=cluster, role=MembershipRole.SME, status=MembershipStatus.APPROVED
+    ).values("enterprise_id")
+    Recommendation.objects.filter(cluster=cluster).filter(
+        ~Q(offering__status=OfferingStatus.PUBLISHED)
+        | Q(demand__isnull=False) & ~Q(demand__status=DemandStatus.OPEN)
+        | Q(demand__isnull=True) & ~Q(sme_id__in=members)
+    ).delete()
+
+
+def match_chunk_write(*, chunk_id: int) -> int:
+    """Replace the chunk's subjects' recommendations and mark it written, in one transaction.
+
+    Returns the rows written (0 when an earlier delivery already wrote it). The rows are expanded
+    from the chunk's JSON inside PostgreSQL; an offering withdrawn or a demand closed while the
+    run was scoring is skipped, and ranks close up. Locks the chunk and then its run, always in
+    that order, so concurrent chunk writers cannot deadlock.
+    """
+    with transaction.atomic():
+        chunk = (
+            MatchChunk.objects.select_for_update()
+            .filter(pk=chunk_id)
+            .only("pk", "cluster_id", "run_id", "done_at")
+            .first()
+        )
+        if chunk is None or chunk.done_at is not None:
+            return 0
+        params = {"chunk": chunk.pk, "cluster": chunk.cluster_id, "run": chunk.run_id}
+        with connection.cursor() as cursor:
+            cursor.execute(_DELETE_DEMAND_ROWS, params)
+            cursor.execute(_DELETE_PROACTIVE_ROWS, params)
+            cursor.execute(_INSERT_ROWS, params)
+            written = cursor.rowcount
+        now = timezone.now()
+        MatchChunk.objects.filter(pk=chunk.pk).update(done_at=now)
+        MatchRun.objects.filter(pk=chunk.run_id).update(
+            chunks_done=F("chunks_done") + 1,
+            recommendations_count=F("recommendations_count") + written,
+            heartbeat_at=now,
+            updated_at=now,
+        )
+        run = MatchRun.objects.select_for_update().get(pk=chunk.run_id)
+        if run.chunks_done >= run.chunks_total and run.status == MatchRunStatus.WRITING:
+            run.status = MatchRunStatus.COMPLETED
+            run.finished_at = now
+            run.save(update_fields=["status", "finished_at", "updated_at"])
+        return written
+
+
+_RECOMMENDATION = Recommendation._meta.db_table
+_CHUNK = MatchChunk._meta.db_table
+_OFFERING = Offering._meta.db_table
+_DEMAND = Demand._meta.db_table
+_SUBJECTS = f"""
+    SELECT (subject->>'demand')::uuid AS demand_id, (subject->>'sme')::uuid AS sme_id, subject
+    FROM {_CHUNK} chunk, jsonb_array_elements(chunk.payload::jsonb) AS subject
+    WHERE chunk.id = %(chunk)s
+"""
+_DELETE_DEMAND_ROWS = f"""
+    DELETE FROM {_RECOMMENDATION}
+    WHERE cluster_id = %(cluster)s
+      AND demand_id = ANY (SELECT unnest(demand_ids) FROM {_CHUNK} WHERE id = %(chunk)s)
+"""
+_DELETE_PROACTIVE_ROWS = f"""
+    DELETE FROM {_RECOMMENDATION}
+    WHERE cluster_id = %(cluster)s AND demand_id IS NULL
+      AND sme_id = ANY (SELECT unnest(sme_ids) FROM {_CHUNK} WHERE id = %(chunk)s)
+"""
+_INSERT_ROWS = f"""
+    WITH planned AS (
+        SELECT s.demand_id, s.sme_id, item.position,
+               (item.rec->>'offering')::uuid AS offering_id, (item.rec->>'partner')::uuid AS partner_id,
+               (item.rec->>'score')::double precision AS score, item.rec->'contributions' AS contributions
+        FROM ({_SUBJECTS}) s,
+             jsonb_array_elements(s.subject->'recommendations') WITH ORDINALITY AS item(rec, position)
+    ), live AS (
+        SELECT planned.*
+        FROM planned
+        JOIN {_OFFERING} offering
+          ON offering.id = planned.offering_id AND offering.cluster_id = %(cluster)s
+         AND offering.status = '{OfferingStatus.PUBLISHED}'
+        LEFT JOIN {_DEMAND} demand ON demand.id = planned.demand_id
+        WHERE planned.demand_id IS NULL OR demand.status = '{DemandStatus.OPEN}'
+    )
+    INSERT INTO {_RECOMMENDATION}
+        (id, created_at, updated_at, cluster_id, run_id, demand_id, sme_id, offering_id, partner_id, rank, score, contributions)
+    SELECT gen_random_uuid(), now(), now(), %(cluster)s, %(run)s, demand_id, sme_id, offering_id, partner_id,
+           row_number() OVER (PARTITION BY demand_id, sme_id ORDER BY position), score, contributions
+    FROM live
+"""
+
+
+def _fail(run: MatchRun, message: str) -> None:
+    run.status = MatchRunStatus.FAILED
+    run.error = message
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+
+
+def match_run_fail(*, run_id, message: str) -> None:
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in (MatchRunStatus.COMPLETED, MatchRunStatus.FAILED):
+            _fail(run, message)
+
+
+def match_runs_resume(*, stale_after: timedelta = STALE_AFTER, queue: str | None = None) -> int:
+    """Re-enqueue unfinished runs without recent progress (a lost worker or message). Returns how many.
+
+    Safe to call at any time: planning and chunk writes are idempotent.
+    """
+    cutoff = timezone.now() - stale_after
+    stale = MatchRun.objects.filter(
+        status__in=[MatchRunStatus.PENDING, MatchRunStatus.PLANNING, MatchRunStatus.WRITING]
+    ).filter(Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, created_at__lte=cutoff))
+    count = 0
+    for run_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            MatchRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
+            _enqueue_plan(run_id, queue=queue)
+        count += 1
+    return count
+
+
+def match_run_now(*, cluster: Cluster, trigger: str, by=None, scope=None, progress=None) -> MatchRun:
+    """Run a whole match run in this process (the management command and the demo data), with an
+    optional `progress(done, total)` callback."""
+    run = MatchRun.objects.create(
+        cluster=cluster,
+        trigger=trigger,
+        scope=sorted(set(scope or [])),
+        chunk_size=DEFAULT_CHUNK_SIZE,
+        requested_by=by,
+    )
+    match_run_plan(run_id=run.pk, enqueue=False)
+    chunk_ids = list(run.chunks.order_by("index").values_list("pk", flat=True))
+    total = len(chunk_ids)
+    for done, chunk_id in enumerate(chunk_ids, start=1):
+        match_chunk_write(chunk_id=chunk_id)
+        if progress:
+            progress(done, total)
+    run.refresh_from_db()
+    return run
+
+
+# --- event hooks: what a change affects is re-scored after commit ------------------------------
+
+
+def demand_changed(demand: Demand) -> MatchRun | None:
+    """Call after a demand is created or edited (in the same transaction). An open demand is
+    re-scored; a demand no longer open loses its recommendations now."""
+    if demand.status != DemandStatus.OPEN:
+        Recommendation.objects.filter(cluster_id=demand.cluster_id, demand=demand).delete()
+        return None
+    return match_run_start(
+        cluster=demand.cluster, trigger=MatchRunTrigger.EVENT, scope=[f"demand:{demand.pk}"]
+    )
+
+
+def offering_changed(offering: Offering) -> MatchRun | None:
+    """Call after an offering is published, edited while published, or withdrawn. A withdrawn
+    offering's recommendations go now; the subjects that held it, and those it may newly suit,
+    are re-scored."""
+    if offering.status != OfferingStatus.PUBLISHED:
+        holders = list(
+            Recommendation.objects.filter(cluster_id=offering.cluster_id, offering=offering).values_list(
+                "demand_id", "sme_id"
+            )
+        )
+        Recommendation.objects.filter(cluster_id=offering.cluster_id, offering=offering).delete()
+        scope = [f"demand:{demand}" if demand else f"sme:{sme}" for demand, sme in holders]
+        if not scope:
+            return None
+        return match_run_start(cluster=offering.cluster, trigger=MatchRunTrigger.EVENT, scope=scope)
+    return match_run_start(
+        cluster=offering.cluster, trigger=MatchRunTrigger.EVENT, scope=[f"offering:{offering.pk}"]
+    )
+
+
+def assessment_completed(assessment) -> MatchRun:
+    """Call after an assessment is stored: the SME's proactive recommendations and its open
+    demands are re-scored against its new level and gaps."""
+    return match_run_start(
+        cluster=assessment.cluster, trigger=MatchRunTrigger.EVENT, scope=[f"sme:{assessment.enterprise_id}"]
+    )
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def recommendation_feedback(
+    *, cluster: Cluster, recommendation: Recommendation, kind: str, by, reason: str = "", comment: str = ""
+) -> RecommendationFeedback:
+    """The SME answers a recommendation. Interested: an engagement request goes to the partner.
+    Dismissed (with a reason): the offering is removed from this SME's recommendations and is
+    not recommended to it again."""
+    from services.services import engagement_request
+
+    if recommendation.cluster_id != cluster.pk:
+        raise ValidationError({"recommendation": [_("This recommendation is not in this cluster.")]})
+    if kind not in FeedbackKind.values:
+        raise ValidationError({"kind": [_("Choose interested or dismissed.")]})
+    if kind == FeedbackKind.DISMISSED:
+        if reason not in DismissReason.values:
+            raise ValidationError({"reason": [_("Give a reason for dismissing this offering.")]})
+    elif reason:
+        raise ValidationError({"reason": [_("A reason is only given when dismissing.")]})
+    exists = RecommendationFeedback.objects.filter(
+        cluster=cluster, sme_id=recommendation.sme_id, offering_id=recommendation.offering_id, kind=kind
+    ).exists()
+    if exists:
+        raise Conflict(_("You already answered this recommendation."))
+    engagement = None
+    if kind == FeedbackKind.INTERESTED:
+        engagement = engagement_request(
+            cluster=cluster,
+            offering=recommendation.offering,
+            sme=recommendation.sme,
+            by=by,
+            demand=recommendation.demand,
+            message=comment,
+        )
+    feedback = RecommendationFeedback.objects.create(
+        cluster=cluster,
+        sme_id=recommendation.sme_id,
+        offering_id=recommendation.offering_id,
+        demand_id=recommendation.demand_id,
+        kind=kind,
+        reason=reason,
+        comment=comment,
+        score=recommendation.score,
+        engagement=engagement,
+        created_by=by,
+    )
+    if kind == FeedbackKind.DISMISSED:
+        Recommendation.objects.filter(
+            cluster=cluster, sme_id=recommendation.sme_id, offering_id=recommendation.offering_id
+        ).delete()
+    return feedback
