@@ -26,6 +26,7 @@ from enterprises.models import (
     MembershipStatus,
     PartnerTier,
 )
+from enterprises.signals import enterprise_facts_changed
 from enterprises.size import classify_size
 
 # Profile fields an enterprise's own users may set; uscc only at registration, the rest is derived
@@ -121,6 +122,7 @@ def enterprise_update(*, enterprise: Enterprise, data: dict[str, Any], by) -> En
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _apply_profile(enterprise, data)
     enterprise.save()
+    enterprise_facts_changed.send(sender=Enterprise, enterprise=enterprise)
     return enterprise
 
 
@@ -238,6 +240,8 @@ def _membership_transition(
         before=before,
         after=_membership_snapshot(membership),
     )
+    # Membership is an eligibility fact (and brings the cluster's local policies into scope).
+    enterprise_facts_changed.send(sender=Membership, enterprise=membership.enterprise)
     return membership
 
 

@@ -6,3 +6,6 @@ class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from matching import receivers  # noqa: F401  (connects the signal receivers)

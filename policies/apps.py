@@ -6,3 +6,6 @@ class PoliciesConfig(AppConfig):
     name = "policies"
     verbose_name = _("Policies")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from policies import receivers  # noqa: F401  (connects the signal receivers)

@@ -17,7 +17,7 @@ from cluster_platform.reference.regions import get_region
 from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus, SizeClass
-from services import engagement_flow
+from services import engagement_flow, signals
 from services.models import (
     Category,
     DeliveryMode,
@@ -376,7 +376,9 @@ def _reason_required(reason: str) -> str:
 @transaction.atomic
 def offering_approve(*, offering: Offering, by) -> Offering:
     """The agency publishes a pending offering (audit-logged)."""
-    return _decision(_lock(offering), action="approve", by=by)
+    offering = _decision(_lock(offering), action="approve", by=by)
+    signals.offering_changed.send(sender=Offering, offering=offering)
+    return offering
 
 
 @transaction.atomic
@@ -402,6 +404,7 @@ def offering_withdraw(*, offering: Offering, by, by_agency: bool = False, reason
     OfferingRevision.objects.filter(offering=offering, status=RevisionStatus.PENDING).update(
         status=RevisionStatus.SUPERSEDED, updated_at=timezone.now()
     )
+    signals.offering_changed.send(sender=Offering, offering=offering)
     return offering
 
 
@@ -440,6 +443,7 @@ def offering_revision_approve(*, revision: OfferingRevision, by) -> Offering:
         before={field: before[field] for field in changed},
         after={"revision": str(revision.pk), **{field: after[field] for field in changed}},
     )
+    signals.offering_changed.send(sender=Offering, offering=offering)
     return offering
 
 
@@ -545,6 +549,7 @@ def demand_create(*, cluster: Cluster, sme: Enterprise, values: dict, by) -> Dem
     _demand_apply(demand, cleaned)
     demand.save()
     demand.categories.set(cleaned["categories"])
+    signals.demand_changed.send(sender=Demand, demand=demand)
     return demand
 
 
@@ -563,6 +568,7 @@ def demand_update(*, demand: Demand, changes: dict, by) -> Demand:
     _demand_apply(demand, cleaned)
     demand.save()
     demand.categories.set(cleaned["categories"])
+    signals.demand_changed.send(sender=Demand, demand=demand)
     return demand
 
 
@@ -585,6 +591,7 @@ def demand_transition(*, demand: Demand, action: str, by, by_agency: bool = Fals
             before={"status": before},
             after={"status": demand.status},
         )
+    signals.demand_changed.send(sender=Demand, demand=demand)
     return demand
 
 

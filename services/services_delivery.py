@@ -20,7 +20,7 @@ from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles, cluster_roles_for
 from cluster_platform.services import audit_record, notification_send
 from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipRole, MembershipStatus
-from services import engagement_flow, slots
+from services import engagement_flow, signals, slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,
     Booking,
@@ -138,15 +138,18 @@ def demand_follow_engagement(*, engagement: Engagement) -> None:
     precede it, so a demand the SME closed or cancelled meanwhile is left alone."""
     if engagement.demand_id is None:
         return
-    if engagement.status == engagement_flow.IN_PROGRESS:
-        Demand.objects.filter(
-            pk=engagement.demand_id, status__in=[DemandStatus.OPEN, DemandStatus.MATCHED]
-        ).update(status=DemandStatus.IN_PROGRESS)
-    elif engagement.status == engagement_flow.COMPLETED:
-        Demand.objects.filter(
-            pk=engagement.demand_id,
-            status__in=[DemandStatus.OPEN, DemandStatus.MATCHED, DemandStatus.IN_PROGRESS],
-        ).update(status=DemandStatus.CLOSED)
+    follow = {
+        engagement_flow.IN_PROGRESS: ([DemandStatus.OPEN, DemandStatus.MATCHED], DemandStatus.IN_PROGRESS),
+        engagement_flow.COMPLETED: (
+            [DemandStatus.OPEN, DemandStatus.MATCHED, DemandStatus.IN_PROGRESS],
+            DemandStatus.CLOSED,
+        ),
+    }
+    if engagement.status not in follow:
+        return
+    sources, target = follow[engagement.status]
+    if Demand.objects.filter(pk=engagement.demand_id, status__in=sources).update(status=target):
+        signals.demand_changed.send(sender=Demand, demand=Demand.objects.get(pk=engagement.demand_id))
 
 
 @transaction.atomic

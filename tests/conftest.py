@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from cluster_platform.celery import app as celery_app
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
 from tests.enterprises.factories import EnterpriseUserFactory, MembershipFactory
 
@@ -59,3 +60,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         category_tree_sync(Category)
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process(request):
+    """Tasks run in-process (after commit), also when REDIS_URL is set, except in tests marked
+    `worker`, which send them over Redis to a real worker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = request.node.get_closest_marker("worker") is None
+    yield
+    celery_app.conf.task_always_eager = previous
