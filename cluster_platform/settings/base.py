@@ -103,7 +103,7 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # a host, or kombu warns "No hostname was supplied"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cluster_platform.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
@@ -202,6 +202,57 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "产业集群数字化服务平台: clusters, enterprises, services, policies and matching.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's "Authorize" offers the API token only (the session cookie cannot be set there).
+    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    # Swagger UI groups the operations by these tags, in this order (see cluster_platform/api/schema.py).
+    "TAGS": [
+        {
+            "name": "accounts",
+            "description": "Register, sign in (a token for Authorize), sign out, the signed-in user",
+        },
+        {"name": "notifications", "description": "The signed-in user's notifications"},
+        {"name": "reference", "description": "GB/T 2260 regions and GB/T 4754-2017 industries"},
+        {"name": "clusters", "description": "The clusters (tenants) on the platform"},
+        {"name": "enterprises", "description": "The platform-wide enterprise registry and its users"},
+        {
+            "name": "memberships",
+            "description": "Applications to join a cluster as SME or partner; the agency's decisions",
+        },
+        {"name": "members", "description": "A cluster's approved member enterprises; verification"},
+        {"name": "staff", "description": "The cluster agency's staff (admin, operator, viewer)"},
+        {"name": "audit-log", "description": "The cluster agency's decisions, with before and after"},
+        {"name": "assessment-questionnaires", "description": "The digital-maturity questionnaire"},
+        {"name": "assessments", "description": "Digital-maturity assessments of member SMEs"},
+        {"name": "service-categories", "description": "The service taxonomy"},
+        {"name": "offerings", "description": "Partners' service offerings"},
+        {"name": "offering-revisions", "description": "Changes to published offerings, awaiting moderation"},
+        {"name": "moderation", "description": "The agency's moderation queues"},
+        {"name": "demands", "description": "SMEs' needs"},
+        {"name": "engagements", "description": "A service from request to delivery and review"},
+        {"name": "reviews", "description": "SMEs' reviews of delivered engagements"},
+        {"name": "partner-ratings", "description": "Partners' ratings from reviews"},
+        {"name": "machines", "description": "Shared equipment, its calendar and utilisation"},
+        {"name": "bookings", "description": "Bookings of shared equipment"},
+        {
+            "name": "policies",
+            "description": "The platform-wide policy library and each cluster's view and local policies",
+        },
+        {"name": "policy-categories", "description": "Policy categories"},
+        {"name": "policy-imports", "description": "Policy imports (202 Accepted, with progress)"},
+        {
+            "name": "policy-check",
+            "description": "Which policies an enterprise profile qualifies for (anonymous check)",
+        },
+        {
+            "name": "match-runs",
+            "description": "Matching runs over a cluster's demands (202 Accepted, with progress)",
+        },
+        {
+            "name": "recommendations",
+            "description": "Recommended offerings and partners per demand; feedback; the funnel",
+        },
+        {"name": "matching-weights", "description": "A cluster's matching weights"},
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from stdnum.cn import uscc
 
-from cluster_platform.models import Cluster, ClusterStaff, User
+from cluster_platform.models import Cluster, ClusterStaff, Notification, User
 from cluster_platform.reference.industries import get_industry
 from cluster_platform.reference.regions import get_region, region_contains
 from enterprises.models import Enterprise, EnterpriseUser, Membership, SizeClass
@@ -171,3 +171,11 @@ def _expected_size(enterprise) -> str:
     if employees >= 20 and revenue >= 3_000_000:
         return SizeClass.SMALL
     return SizeClass.MICRO
+
+
+@pytest.mark.django_db(transaction=True)  # commits for real, so the on-commit work (tasks, emails) runs
+def test_seeding_notifies_in_the_app_but_sends_no_email_to_the_demo_addresses(mailoutbox):
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert Notification.objects.filter(user__email__endswith=".demo").exists()
+    assert mailoutbox == []
