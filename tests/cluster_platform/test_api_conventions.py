@@ -68,6 +68,10 @@ def test_schema_endpoint_and_swagger_ui_answer(api_client):
     me = body["paths"]["/api/v1/me/"]["get"]
     assert login["security"] == [{}]
     assert me["security"] == [{"tokenAuth": []}]
+    # operations have their own addresses (/api/docs/#/memberships/...), and a box filters by tag
+    html = docs.content.decode()
+    assert '"deepLinking": true' in html
+    assert '"filter": true' in html
 
 
 @pytest.mark.django_db
