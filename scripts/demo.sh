@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DEBUG="${DEBUG:-true}"
+# Every demo address is at .demo and reaches nobody, and seeding notifies thousands of them: drop
+# the emails unless EMAIL_URL says otherwise (EMAIL_URL=consolemail:// prints them).
+export EMAIL_URL="${EMAIL_URL:-dummymail://}"
 PORT="${PORT:-8000}"
 BASE="http://127.0.0.1:${PORT}"
 
@@ -31,6 +34,7 @@ cat <<TEXT
     Swagger UI   ${BASE}/api/docs/
     Admin        ${BASE}/admin/
   ${background}.
+  Emails: ${EMAIL_URL} (dummymail:// drops them; EMAIL_URL=consolemail:// make demo prints them).
   Demo accounts (password for all: demo-pass-2026):
 $($PY manage.py seed_demo --list-accounts 2>/dev/null)
 
