@@ -27,6 +27,11 @@ if [[ -n "${REDIS_URL:-}" ]]; then
     pids+=($!)
 fi
 
+mail="Emails are sent through EMAIL_URL"
+if [[ "$EMAIL_URL" == dummymail://* ]]; then
+    mail="Emails are dropped (EMAIL_URL=consolemail:// make demo prints them)"
+fi
+
 cat <<TEXT
 
   Cluster digital-service platform is starting on ${BASE}/
@@ -34,7 +39,7 @@ cat <<TEXT
     Swagger UI   ${BASE}/api/docs/
     Admin        ${BASE}/admin/
   ${background}.
-  Emails: ${EMAIL_URL} (dummymail:// drops them; EMAIL_URL=consolemail:// make demo prints them).
+  ${mail}.
   Demo accounts (password for all: demo-pass-2026):
 $($PY manage.py seed_demo --list-accounts 2>/dev/null)
 
