@@ -1,10 +1,8 @@
 """Concurrency guarantees on real PostgreSQL: threads, each with its own database connection."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from cluster_platform.exceptions import Conflict
 from enterprises.models import MembershipRole
@@ -12,30 +10,9 @@ from services.models import Booking, Engagement
 from services.services_delivery import booking_create, engagement_transition
 from tests.services.delivery_scene import build_scene, member
 from tests.services.factories_delivery import EngagementFactory, local_slot
+from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(jobs):
-    """Run the callables at once (released together by a barrier); return their results or errors."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_accepts_cannot_exceed_capacity():
@@ -45,8 +22,8 @@ def test_concurrent_accepts_cannot_exceed_capacity():
         for _ in range(6)
     ]
 
-    results = _race(
-        [
+    results = race(
+        *[
             lambda e=engagement: engagement_transition(
                 cluster=scene.cluster, engagement=e, action="accept", by=scene.partner_user
             )
@@ -70,8 +47,8 @@ def test_twenty_concurrent_conflicting_bookings_exactly_one_wins():
         for i in range(20)
     ]
 
-    results = _race(
-        [
+    results = race(
+        *[
             lambda i=i, slot=slot: booking_create(
                 cluster=scene.cluster,
                 machine=scene.machine,
@@ -94,8 +71,8 @@ def test_concurrent_bookings_of_disjoint_slots_all_succeed():
     scene = build_scene()
     sme_user, sme = member(scene.cluster, MembershipRole.SME)
     day_start, _ = local_slot(6, 8)
-    results = _race(
-        [
+    results = race(
+        *[
             lambda h=h: booking_create(
                 cluster=scene.cluster,
                 machine=scene.machine,
