@@ -16,6 +16,7 @@ from cluster_platform.reference.industries import get_industry
 from cluster_platform.reference.regions import get_region
 from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
+from cluster_platform.transitions import transition_target
 from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus, SizeClass
 from services import engagement_flow, signals
 from services.models import (
@@ -66,19 +67,6 @@ OFFERING_TRANSITIONS = {
 }
 # States a partner edits in place; a published offering is edited through a revision.
 OFFERING_EDITABLE_IN_PLACE = {OfferingStatus.DRAFT, OfferingStatus.REJECTED, OfferingStatus.WITHDRAWN}
-
-
-def _allowed_actions(transitions: dict, current: str) -> list[str]:
-    return [action for action, (sources, _target) in transitions.items() if current in sources]
-
-
-def _check_transition(transitions: dict, *, current: str, action: str) -> str:
-    sources, target = transitions[action]
-    if current not in sources:
-        raise InvalidTransition(
-            current=current, requested=action, allowed=_allowed_actions(transitions, current)
-        )
-    return target
 
 
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
@@ -338,7 +326,7 @@ def offering_update(*, offering: Offering, changes: dict, by) -> tuple[Offering,
 def offering_submit(*, offering: Offering, by) -> Offering:
     """Send a draft (or a rejected or withdrawn offering) to the agency for review."""
     offering = _lock(offering)
-    offering.status = _check_transition(OFFERING_TRANSITIONS, current=offering.status, action="submit")
+    offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action="submit")
     offering.submitted_at = timezone.now()
     offering.save(update_fields=["status", "submitted_at", "updated_at"])
     return offering
@@ -346,7 +334,7 @@ def offering_submit(*, offering: Offering, by) -> Offering:
 
 def _decision(offering: Offering, *, action: str, by, reason: str = "") -> Offering:
     before = {"status": offering.status}
-    offering.status = _check_transition(OFFERING_TRANSITIONS, current=offering.status, action=action)
+    offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action=action)
     offering.decided_by = by
     offering.decided_at = timezone.now()
     offering.decision_reason = reason
@@ -399,7 +387,7 @@ def offering_withdraw(*, offering: Offering, by, by_agency: bool = False, reason
         reason = _reason_required(reason)
         offering = _decision(offering, action="withdraw", by=by, reason=reason)
     else:
-        offering.status = _check_transition(OFFERING_TRANSITIONS, current=offering.status, action="withdraw")
+        offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action="withdraw")
         offering.save(update_fields=["status", "updated_at"])
     OfferingRevision.objects.filter(offering=offering, status=RevisionStatus.PENDING).update(
         status=RevisionStatus.SUPERSEDED, updated_at=timezone.now()
@@ -580,7 +568,7 @@ def demand_transition(*, demand: Demand, action: str, by, by_agency: bool = Fals
     """
     demand = Demand.objects.select_for_update().get(pk=demand.pk)
     before = demand.status
-    demand.status = _check_transition(DEMAND_TRANSITIONS, current=demand.status, action=action)
+    demand.status = transition_target(DEMAND_TRANSITIONS, current=demand.status, action=action)
     demand.save(update_fields=["status", "updated_at"])
     if by_agency:
         audit_record(
