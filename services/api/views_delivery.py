@@ -389,15 +389,7 @@ class MachineViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
-        data = s.MachineDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        machine = services_delivery.machine_approve(
-            cluster=self.cluster,
-            machine=self.get_object(),
-            by=request.user,
-            reason=data.validated_data["reason"],
-        )
-        return Response(self.get_serializer(machine).data)
+        return self._decide(request, services_delivery.machine_approve)
 
     @extend_schema(
         request=s.MachineDecisionSerializer,
@@ -406,9 +398,13 @@ class MachineViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
+        return self._decide(request, services_delivery.machine_reject)
+
+    def _decide(self, request, decide):
+        """Run the agency's decision `decide` (machine_approve or machine_reject) with the given reason."""
         data = s.MachineDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        machine = services_delivery.machine_reject(
+        machine = decide(
             cluster=self.cluster,
             machine=self.get_object(),
             by=request.user,
