@@ -17,7 +17,8 @@ from cluster_platform.reference.regions import get_region
 from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
 from cluster_platform.transitions import transition_target
-from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus, SizeClass
+from enterprises.models import Enterprise, MembershipRole, SizeClass
+from enterprises.selectors import is_approved_member
 from services import engagement_flow, signals
 from services.models import (
     Category,
@@ -262,16 +263,10 @@ def offering_search_refresh(*, offering: Offering) -> None:
     Offering.objects.filter(pk=offering.pk).update(search_vector=Cast(Value(literal), SearchVectorField()))
 
 
-def _partner_is_member(*, cluster: Cluster, partner: Enterprise) -> bool:
-    return Membership.objects.filter(
-        cluster=cluster, enterprise=partner, role=MembershipRole.PARTNER, status=MembershipStatus.APPROVED
-    ).exists()
-
-
 @transaction.atomic
 def offering_create(*, cluster: Cluster, partner: Enterprise, values: dict, by) -> Offering:
     """A partner drafts an offering in a cluster where it is an approved partner member."""
-    if not _partner_is_member(cluster=cluster, partner=partner):
+    if not is_approved_member(cluster=cluster, enterprise_id=partner.pk, role=MembershipRole.PARTNER):
         raise ValidationError({"partner": [_("This enterprise is not an approved partner of this cluster.")]})
     cleaned = offering_values_clean({field: values.get(field) for field in OFFERING_EDITABLE_FIELDS})
     offering = Offering(cluster=cluster, partner=partner, status=OfferingStatus.DRAFT)
@@ -527,10 +522,7 @@ def _demand_apply(demand: Demand, cleaned: dict) -> None:
 @transaction.atomic
 def demand_create(*, cluster: Cluster, sme: Enterprise, values: dict, by) -> Demand:
     """An SME member posts a need in its cluster."""
-    is_member = Membership.objects.filter(
-        cluster=cluster, enterprise=sme, role=MembershipRole.SME, status=MembershipStatus.APPROVED
-    ).exists()
-    if not is_member:
+    if not is_approved_member(cluster=cluster, enterprise_id=sme.pk, role=MembershipRole.SME):
         raise ValidationError({"sme": [_("This enterprise is not an approved SME member of this cluster.")]})
     cleaned = demand_values_clean({field: values.get(field) for field in DEMAND_EDITABLE_FIELDS})
     demand = Demand(cluster=cluster, sme=sme, status=DemandStatus.OPEN)
@@ -613,9 +605,7 @@ def engagement_request(
     message = (message or "").strip()
     if len(message) > MAX_REASON_LENGTH:
         errors["message"] = [_("At most %(limit)d characters.") % {"limit": MAX_REASON_LENGTH}]
-    if not Membership.objects.filter(
-        cluster=cluster, enterprise=sme, role=MembershipRole.SME, status=MembershipStatus.APPROVED
-    ).exists():
+    if not is_approved_member(cluster=cluster, enterprise_id=sme.pk, role=MembershipRole.SME):
         errors["sme"] = [_("Only an approved SME member of this cluster may request services.")]
     if errors:
         raise ValidationError(errors)

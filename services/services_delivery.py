@@ -19,7 +19,8 @@ from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles, cluster_roles_for
 from cluster_platform.services import audit_record, notification_send
-from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipRole, MembershipStatus
+from enterprises.models import Enterprise, EnterpriseUser, MembershipRole
+from enterprises.selectors import is_approved_member
 from services import engagement_flow, signals, slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,
@@ -527,12 +528,9 @@ def booking_create(
         raise ValidationError(errors)
 
     machine = Machine.objects.select_for_update().get(pk=machine.pk)
-    partner_admitted = Membership.objects.filter(
-        cluster=cluster,
-        enterprise_id=machine.partner_id,
-        role=MembershipRole.PARTNER,
-        status=MembershipStatus.APPROVED,
-    ).exists()
+    partner_admitted = is_approved_member(
+        cluster=cluster, enterprise_id=machine.partner_id, role=MembershipRole.PARTNER
+    )
     if machine.approval != MachineApproval.APPROVED or not partner_admitted:
         raise ValidationError({"machine": [_("This machine is not open for booking.")]})
     if machine.status != MachineStatus.ONLINE:
