@@ -1,5 +1,6 @@
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,9 +19,9 @@ from cluster_platform.api.permissions import (
     ReadOnly,
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
-from enterprises.models import Enterprise
 from services import selectors_delivery, services_delivery
 from services.api import serializers_delivery as s
+from services.api.views import acting_enterprise
 from services.models import (
     Booking,
     BookingStatus,
@@ -50,17 +51,6 @@ class StableOrderingFilter(OrderingFilter):
 
 
 FILTERS = [DjangoFilterBackend, StableOrderingFilter]
-
-
-def _acting_enterprise(*, requested, allowed: frozenset, field: str) -> Enterprise:
-    """The enterprise the caller acts for: the one named, or the only one it may act for."""
-    if requested is not None:
-        if requested not in allowed:
-            raise ValidationError({field: [_("You do not act for this enterprise in this cluster.")]})
-        return Enterprise.objects.get(pk=requested)
-    if len(allowed) != 1:
-        raise ValidationError({field: [_("Name the enterprise you act for.")]})
-    return Enterprise.objects.get(pk=next(iter(allowed)))
 
 
 def _get_in_cluster(queryset, pk, *, field: str):
@@ -134,7 +124,7 @@ class EngagementViewSet(
         data = s.EngagementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        sme = _acting_enterprise(
+        sme = acting_enterprise(
             requested=values.get("sme"), allowed=self.roles.sme_enterprise_ids, field="sme"
         )
         offering = _get_in_cluster(
@@ -321,8 +311,6 @@ class MachineFilter(django_filters.FilterSet):
         fields = ["kind", "status", "approval", "partner", "location"]
 
     def filter_q(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(
             Q(name__icontains=value) | Q(model_name__icontains=value) | Q(manufacturer__icontains=value)
         )
@@ -360,7 +348,7 @@ class MachineViewSet(
         data = s.MachineWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        partner = _acting_enterprise(
+        partner = acting_enterprise(
             requested=values.pop("partner", None), allowed=self.roles.partner_enterprise_ids, field="partner"
         )
         machine = services_delivery.machine_create(
@@ -518,7 +506,7 @@ class BookingViewSet(
         data = s.BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        sme = _acting_enterprise(
+        sme = acting_enterprise(
             requested=values.get("sme"), allowed=self.roles.sme_enterprise_ids, field="sme"
         )
         machine = _get_in_cluster(
