@@ -598,17 +598,23 @@ def booking_allowed_actions(*, status: str, parties: list[str]) -> list[str]:
     )
 
 
+def booking_parties_of(*, booking: Booking, roles: ClusterRoles) -> list[str]:
+    """The parties a caller holds on one booking: its SME, the machine's partner, or both."""
+    parties = []
+    if booking.sme_id in roles.sme_enterprise_ids:
+        parties.append("sme")
+    if booking.machine.partner_id in roles.partner_enterprise_ids:
+        parties.append("partner")
+    return parties
+
+
 @transaction.atomic
 def booking_transition(*, cluster: Cluster, booking: Booking, action: str, by, reason: str = "") -> Booking:
     if booking.cluster_id != cluster.pk:
         raise ValidationError({"booking": [_("This booking is not in this cluster.")]})
     roles = cluster_roles_for(user=by, cluster=cluster)
-    parties = []
-    if booking.sme_id in roles.sme_enterprise_ids:
-        parties.append("sme")
     booking = Booking.objects.select_for_update(of=("self",)).select_related("machine").get(pk=booking.pk)
-    if booking.machine.partner_id in roles.partner_enterprise_ids:
-        parties.append("partner")
+    parties = booking_parties_of(booking=booking, roles=roles)
     may_ever = {
         party for (act, _s), (_t, who, _r) in BOOKING_TRANSITIONS.items() if act == action for party in who
     }
