@@ -73,16 +73,26 @@ def policies_published_notify(policies: list[Policy]) -> None:
         services_matching.policies_published([policy.pk for policy in policies])
 
 
+def _audit(policy: Policy, *, action: str, by, before: dict | None = None, after: dict | None = None) -> None:
+    """Audit-log a change to a cluster's local policy; the platform-wide library has no cluster to log in."""
+    if policy.cluster_id is not None:
+        audit_record(
+            cluster=policy.cluster,
+            actor=by,
+            action=f"policy.{action}",
+            target=policy,
+            before=before,
+            after=after,
+        )
+
+
 @transaction.atomic
 def policy_create(*, values: dict, by, cluster: Cluster | None = None) -> Policy:
     """A new draft policy: in the platform library (cluster None) or a cluster's local policy."""
     policy = Policy(cluster=cluster, status=PolicyStatus.DRAFT)
     _apply(policy, {key: value for key, value in values.items() if key != "status"})
     _save(policy)
-    if cluster is not None:
-        audit_record(
-            cluster=cluster, actor=by, action="policy.create", target=policy, after=_snapshot(policy)
-        )
+    _audit(policy, action="create", by=by, after=_snapshot(policy))
     return policy
 
 
@@ -92,15 +102,7 @@ def policy_update(*, policy: Policy, values: dict, by) -> Policy:
     before = _snapshot(policy)
     _apply(policy, {key: value for key, value in values.items() if key != "status"})
     _save(policy)
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster,
-            actor=by,
-            action="policy.update",
-            target=policy,
-            before=before,
-            after=_snapshot(policy),
-        )
+    _audit(policy, action="update", by=by, before=before, after=_snapshot(policy))
     return policy
 
 
@@ -114,15 +116,7 @@ def policy_publish(*, policy: Policy, by) -> Policy:
     if policy.published_on is None:
         policy.published_on = timezone.localdate()
     policy.save(update_fields=["status", "published_on", "updated_at"])
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster,
-            actor=by,
-            action="policy.publish",
-            target=policy,
-            before=before,
-            after=_snapshot(policy),
-        )
+    _audit(policy, action="publish", by=by, before=before, after=_snapshot(policy))
     policies_published_notify([policy])
     return policy
 
@@ -136,24 +130,13 @@ def policy_expire(*, policy: Policy, by) -> Policy:
     before = _snapshot(policy)
     policy.status = PolicyStatus.EXPIRED
     policy.save(update_fields=["status", "updated_at"])
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster,
-            actor=by,
-            action="policy.expire",
-            target=policy,
-            before=before,
-            after=_snapshot(policy),
-        )
+    _audit(policy, action="expire", by=by, before=before, after=_snapshot(policy))
     return policy
 
 
 @transaction.atomic
 def policy_delete(*, policy: Policy, by) -> None:
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster, actor=by, action="policy.delete", target=policy, before=_snapshot(policy)
-        )
+    _audit(policy, action="delete", by=by, before=_snapshot(policy))
     policy.delete()
 
 
