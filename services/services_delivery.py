@@ -488,6 +488,19 @@ def machine_reject(*, cluster: Cluster, machine: Machine, by, reason: str) -> Ma
 # --- Bookings -------------------------------------------------------------------------------------
 
 
+def _check_slot(*, machine: Machine, start: datetime, end: datetime) -> None:
+    """A field-level 400 when [start, end) is not a bookable slot of the machine from now on."""
+    errors = slots.slot_errors(
+        start=start,
+        end=end,
+        opening_hours=machine.opening_hours,
+        now=timezone.now(),
+        tz=timezone.get_default_timezone(),
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -517,15 +530,7 @@ def booking_create(
         raise ValidationError({"machine": [_("This machine is not in this cluster.")]})
     if machine.partner_id == sme.pk:
         raise ValidationError({"machine": [_("You cannot book your own machine.")]})
-    errors = slots.slot_errors(
-        start=start,
-        end=end,
-        opening_hours=machine.opening_hours,
-        now=timezone.now(),
-        tz=timezone.get_default_timezone(),
-    )
-    if errors:
-        raise ValidationError(errors)
+    _check_slot(machine=machine, start=start, end=end)
 
     machine = Machine.objects.select_for_update().get(pk=machine.pk)
     partner_admitted = is_approved_member(
@@ -539,15 +544,7 @@ def booking_create(
             % {"status": machine.get_status_display()}
         )
     # Re-check the hours under the lock: the partner may have changed them meanwhile.
-    errors = slots.slot_errors(
-        start=start,
-        end=end,
-        opening_hours=machine.opening_hours,
-        now=timezone.now(),
-        tz=timezone.get_default_timezone(),
-    )
-    if errors:
-        raise ValidationError(errors)
+    _check_slot(machine=machine, start=start, end=end)
     clash = Booking.objects.filter(
         machine=machine, status__in=BOOKING_HOLDING_STATUSES, start__lt=end, end__gt=start
     ).exists()
