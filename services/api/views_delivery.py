@@ -20,7 +20,7 @@ from cluster_platform.api.permissions import (
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from services import selectors_delivery, services_delivery
-from services.api import serializers_delivery as s
+from services.api import serializers_delivery as serializers
 from services.api.views import acting_enterprise
 from services.models import (
     Booking,
@@ -100,7 +100,7 @@ class EngagementViewSet(
     not allow answers 409 naming the allowed ones."""
 
     model = Engagement
-    serializer_class = s.EngagementSerializer
+    serializer_class = serializers.EngagementSerializer
     filterset_class = EngagementFilter
     filter_backends = FILTERS
     ordering_fields = ["created_at", "updated_at"]
@@ -119,9 +119,11 @@ class EngagementViewSet(
     def scoped_queryset(self):
         return selectors_delivery.engagement_list(roles=self.roles)
 
-    @extend_schema(request=s.EngagementCreateSerializer, responses={201: s.EngagementSerializer})
+    @extend_schema(
+        request=serializers.EngagementCreateSerializer, responses={201: serializers.EngagementSerializer}
+    )
     def create(self, request, *args, **kwargs):
-        data = s.EngagementCreateSerializer(data=request.data)
+        data = serializers.EngagementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         sme = acting_enterprise(
@@ -145,7 +147,7 @@ class EngagementViewSet(
         )
         return Response(self.get_serializer(engagement).data, status=status.HTTP_201_CREATED)
 
-    def _transition(self, request, action_name: str, serializer_class=s.EngagementActionSerializer):
+    def _transition(self, request, action_name: str, serializer_class=serializers.EngagementActionSerializer):
         engagement = self.get_object()
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
@@ -160,12 +162,12 @@ class EngagementViewSet(
         return Response(self.get_serializer(engagement).data)
 
     _responses = {
-        200: s.EngagementSerializer,
+        200: serializers.EngagementSerializer,
         409: OpenApiResponse(description="Not allowed from the current state."),
     }
 
     @extend_schema(
-        request=s.EngagementActionSerializer,
+        request=serializers.EngagementActionSerializer,
         responses=_responses,
         summary="Partner accepts (within capacity)",
     )
@@ -174,33 +176,41 @@ class EngagementViewSet(
         return self._transition(request, "accept")
 
     @extend_schema(
-        request=s.EngagementActionSerializer, responses=_responses, summary="Partner declines a request"
+        request=serializers.EngagementActionSerializer,
+        responses=_responses,
+        summary="Partner declines a request",
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, *args, **kwargs):
         return self._transition(request, "decline")
 
-    @extend_schema(request=s.EngagementActionSerializer, responses=_responses, summary="Partner starts work")
+    @extend_schema(
+        request=serializers.EngagementActionSerializer, responses=_responses, summary="Partner starts work"
+    )
     @action(detail=True, methods=["post"])
     def start(self, request, *args, **kwargs):
         return self._transition(request, "start")
 
     @extend_schema(
-        request=s.EngagementActionSerializer, responses=_responses, summary="Partner marks delivered"
+        request=serializers.EngagementActionSerializer,
+        responses=_responses,
+        summary="Partner marks delivered",
     )
     @action(detail=True, methods=["post"])
     def deliver(self, request, *args, **kwargs):
         return self._transition(request, "deliver")
 
     @extend_schema(
-        request=s.EngagementActionSerializer, responses=_responses, summary="SME confirms completion"
+        request=serializers.EngagementActionSerializer,
+        responses=_responses,
+        summary="SME confirms completion",
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, *args, **kwargs):
         return self._transition(request, "confirm")
 
     @extend_schema(
-        request=s.EngagementActionSerializer,
+        request=serializers.EngagementActionSerializer,
         responses=_responses,
         summary="SME disputes the delivery (reason required)",
     )
@@ -209,7 +219,7 @@ class EngagementViewSet(
         return self._transition(request, "dispute")
 
     @extend_schema(
-        request=s.EngagementActionSerializer,
+        request=serializers.EngagementActionSerializer,
         responses=_responses,
         summary="Cancel under the cancellation rules",
     )
@@ -218,23 +228,27 @@ class EngagementViewSet(
         return self._transition(request, "cancel")
 
     @extend_schema(
-        request=s.EngagementResolveSerializer, responses=_responses, summary="Agency resolves a dispute"
+        request=serializers.EngagementResolveSerializer,
+        responses=_responses,
+        summary="Agency resolves a dispute",
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, *args, **kwargs):
-        return self._transition(request, "resolve", s.EngagementResolveSerializer)
+        return self._transition(request, "resolve", serializers.EngagementResolveSerializer)
 
-    @extend_schema(responses=s.EngagementEventSerializer(many=True), summary="The engagement's history")
+    @extend_schema(
+        responses=serializers.EngagementEventSerializer(many=True), summary="The engagement's history"
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, *args, **kwargs):
         engagement = self.get_object()
         events = selectors_delivery.engagement_events(engagement=engagement)
-        return Response(s.EngagementEventSerializer(events, many=True).data)
+        return Response(serializers.EngagementEventSerializer(events, many=True).data)
 
     @extend_schema(
-        request=s.ReviewCreateSerializer,
+        request=serializers.ReviewCreateSerializer,
         responses={
-            201: s.ReviewSerializer,
+            201: serializers.ReviewSerializer,
             409: OpenApiResponse(description="Not completed, or already reviewed."),
         },
         summary="SME reviews a completed engagement, once",
@@ -242,7 +256,7 @@ class EngagementViewSet(
     @action(detail=True, methods=["post"])
     def review(self, request, *args, **kwargs):
         engagement = self.get_object()
-        data = s.ReviewCreateSerializer(data=request.data)
+        data = serializers.ReviewCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services_delivery.review_create(
             cluster=self.cluster,
@@ -251,7 +265,7 @@ class EngagementViewSet(
             comment=data.validated_data["comment"],
             by=request.user,
         )
-        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 # --- Reviews and ratings --------------------------------------------------------------------------
@@ -271,7 +285,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSco
     """Reviews of published offerings, readable by anyone, without the reviewer's contact details."""
 
     model = Review
-    serializer_class = s.ReviewSerializer
+    serializer_class = serializers.ReviewSerializer
     filterset_class = ReviewFilter
     filter_backends = FILTERS
     ordering_fields = ["created_at", "rating"]
@@ -285,7 +299,7 @@ class PartnerRatingViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """Partners' ratings in this cluster (Bayesian average), best first; public."""
 
     model = PartnerRating
-    serializer_class = s.PartnerRatingSerializer
+    serializer_class = serializers.PartnerRatingSerializer
     filterset_fields = ["partner"]
     filter_backends = [DjangoFilterBackend]
     permission_classes = [ReadOnly]
@@ -323,7 +337,7 @@ class MachineViewSet(
     agency sees all and approves them."""
 
     model = Machine
-    serializer_class = s.MachineSerializer
+    serializer_class = serializers.MachineSerializer
     filterset_class = MachineFilter
     filter_backends = FILTERS
     ordering_fields = ["name", "hourly_rate", "created_at"]
@@ -343,9 +357,9 @@ class MachineViewSet(
     def scoped_queryset(self):
         return selectors_delivery.machine_list(roles=self.roles)
 
-    @extend_schema(request=s.MachineWriteSerializer, responses={201: s.MachineSerializer})
+    @extend_schema(request=serializers.MachineWriteSerializer, responses={201: serializers.MachineSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.MachineWriteSerializer(data=request.data)
+        data = serializers.MachineWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         partner = acting_enterprise(
@@ -356,12 +370,14 @@ class MachineViewSet(
         )
         return Response(self.get_serializer(machine).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.MachineWriteSerializer(partial=True), responses=s.MachineSerializer)
+    @extend_schema(
+        request=serializers.MachineWriteSerializer(partial=True), responses=serializers.MachineSerializer
+    )
     def partial_update(self, request, *args, **kwargs):
         machine = self.get_object()
         if machine.partner_id not in self.roles.partner_enterprise_ids:
             raise PermissionDenied(_("Only the machine's partner may edit it."))
-        data = s.MachineWriteSerializer(data=request.data, partial=True)
+        data = serializers.MachineWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("partner", None)
@@ -371,8 +387,8 @@ class MachineViewSet(
         return Response(self.get_serializer(machine).data)
 
     @extend_schema(
-        request=s.MachineDecisionSerializer,
-        responses=s.MachineSerializer,
+        request=serializers.MachineDecisionSerializer,
+        responses=serializers.MachineSerializer,
         summary="Agency approves a pending machine",
     )
     @action(detail=True, methods=["post"])
@@ -380,8 +396,8 @@ class MachineViewSet(
         return self._decide(request, services_delivery.machine_approve)
 
     @extend_schema(
-        request=s.MachineDecisionSerializer,
-        responses=s.MachineSerializer,
+        request=serializers.MachineDecisionSerializer,
+        responses=serializers.MachineSerializer,
         summary="Agency rejects a pending machine (reason required)",
     )
     @action(detail=True, methods=["post"])
@@ -390,7 +406,7 @@ class MachineViewSet(
 
     def _decide(self, request, decide):
         """Run the agency's decision `decide` (machine_approve or machine_reject) with the given reason."""
-        data = s.MachineDecisionSerializer(data=request.data)
+        data = serializers.MachineDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         machine = decide(
             cluster=self.cluster,
@@ -401,23 +417,23 @@ class MachineViewSet(
         return Response(self.get_serializer(machine).data)
 
     @extend_schema(
-        parameters=[s.DateRangeSerializer],
-        responses=s.CalendarSerializer,
+        parameters=[serializers.DateRangeSerializer],
+        responses=serializers.CalendarSerializer,
         summary="Opening hours and busy slots",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def calendar(self, request, *args, **kwargs):
         machine = self.get_object()
-        params = s.DateRangeSerializer(data=request.query_params, default_days=7)
+        params = serializers.DateRangeSerializer(data=request.query_params, default_days=7)
         params.is_valid(raise_exception=True)
         calendar = selectors_delivery.machine_calendar(
             machine=machine, roles=self.roles, **params.validated_data
         )
-        return Response(s.CalendarSerializer(calendar, context=self.get_serializer_context()).data)
+        return Response(serializers.CalendarSerializer(calendar, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        parameters=[s.DateRangeSerializer],
-        responses=s.MachineUtilisationSerializer,
+        parameters=[serializers.DateRangeSerializer],
+        responses=serializers.MachineUtilisationSerializer,
         summary="A machine's utilisation",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -425,30 +441,30 @@ class MachineViewSet(
         machine = self.get_object()
         if not self.roles.is_staff and machine.partner_id not in self.roles.partner_enterprise_ids:
             raise PermissionDenied(_("Only the machine's partner and the agency see its utilisation."))
-        params = s.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
+        params = serializers.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
         params.is_valid(raise_exception=True)
         result = selectors_delivery.machine_utilisation(machine=machine, **params.validated_data)
-        return Response(s.MachineUtilisationSerializer(result).data)
+        return Response(serializers.MachineUtilisationSerializer(result).data)
 
     @extend_schema(
-        parameters=[s.DateRangeSerializer],
-        responses=s.ClusterUtilisationSerializer,
+        parameters=[serializers.DateRangeSerializer],
+        responses=serializers.ClusterUtilisationSerializer,
         summary="Utilisation of the cluster's approved machines, in total and per kind",
         operation_id="clusters_machines_utilisation_summary",
     )
     @action(detail=False, methods=["get"], url_path="utilisation", pagination_class=None, filter_backends=[])
     def cluster_utilisation(self, request, *args, **kwargs):
-        params = s.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
+        params = serializers.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
         params.is_valid(raise_exception=True)
         result = selectors_delivery.cluster_machine_utilisation(cluster=self.cluster, **params.validated_data)
-        return Response(s.ClusterUtilisationSerializer(result).data)
+        return Response(serializers.ClusterUtilisationSerializer(result).data)
 
 
 class MachineModerationViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """The agency's queue of machines waiting for approval, oldest first."""
 
     model = Machine
-    serializer_class = s.MachineSerializer
+    serializer_class = serializers.MachineSerializer
     permission_classes = [IsClusterStaff]
     filter_backends: list = []
 
@@ -479,7 +495,7 @@ class BookingViewSet(
     """Machine bookings: an SME sees its own, a partner those of its machines, the agency all."""
 
     model = Booking
-    serializer_class = s.BookingSerializer
+    serializer_class = serializers.BookingSerializer
     filterset_class = BookingFilter
     filter_backends = FILTERS
     ordering_fields = ["start", "created_at"]
@@ -496,14 +512,14 @@ class BookingViewSet(
         return selectors_delivery.booking_list(roles=self.roles)
 
     @extend_schema(
-        request=s.BookingCreateSerializer,
+        request=serializers.BookingCreateSerializer,
         responses={
-            201: s.BookingSerializer,
+            201: serializers.BookingSerializer,
             409: OpenApiResponse(description="The slot is taken or the machine is unavailable."),
         },
     )
     def create(self, request, *args, **kwargs):
-        data = s.BookingCreateSerializer(data=request.data)
+        data = serializers.BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         sme = acting_enterprise(
@@ -527,7 +543,7 @@ class BookingViewSet(
 
     def _transition(self, request, action_name):
         booking = self.get_object()
-        data = s.BookingActionSerializer(data=request.data)
+        data = serializers.BookingActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services_delivery.booking_transition(
             cluster=self.cluster,
@@ -539,26 +555,32 @@ class BookingViewSet(
         return Response(self.get_serializer(booking).data)
 
     _responses = {
-        200: s.BookingSerializer,
+        200: serializers.BookingSerializer,
         409: OpenApiResponse(description="Not allowed from the current state."),
     }
 
     @extend_schema(
-        request=s.BookingActionSerializer, responses=_responses, summary="Partner confirms a request"
+        request=serializers.BookingActionSerializer,
+        responses=_responses,
+        summary="Partner confirms a request",
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, *args, **kwargs):
         return self._transition(request, "confirm")
 
     @extend_schema(
-        request=s.BookingActionSerializer, responses=_responses, summary="Partner declines a request"
+        request=serializers.BookingActionSerializer,
+        responses=_responses,
+        summary="Partner declines a request",
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, *args, **kwargs):
         return self._transition(request, "decline")
 
     @extend_schema(
-        request=s.BookingActionSerializer, responses=_responses, summary="Cancel before the slot starts"
+        request=serializers.BookingActionSerializer,
+        responses=_responses,
+        summary="Cancel before the slot starts",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
