@@ -11,7 +11,6 @@ only fields that differ are written, so a second run changes nothing.
 """
 
 from cluster_platform.models import Cluster
-from policies import demo_rules
 from policies.models import Policy, PolicyStatus
 from policies.records import FIELDS, check_record, coerce_row, identity_key, search_document
 from policies.services import policies_published_notify
@@ -758,5 +757,3 @@ def seed(*, stdout) -> None:
     stdout.write(
         f"policies: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
     )
-    # Policies written to exercise the eligibility calculator, seeded after the library.
-    demo_rules.seed(stdout=stdout)
