@@ -20,7 +20,26 @@ from cluster_platform.api.permissions import (
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from services import selectors_delivery, services_delivery
-from services.api import serializers_delivery as serializers
+from services.api.serializers_delivery import (
+    BookingActionSerializer,
+    BookingCreateSerializer,
+    BookingSerializer,
+    CalendarSerializer,
+    ClusterUtilisationSerializer,
+    DateRangeSerializer,
+    EngagementActionSerializer,
+    EngagementCreateSerializer,
+    EngagementEventSerializer,
+    EngagementResolveSerializer,
+    EngagementSerializer,
+    MachineDecisionSerializer,
+    MachineSerializer,
+    MachineUtilisationSerializer,
+    MachineWriteSerializer,
+    PartnerRatingSerializer,
+    ReviewCreateSerializer,
+    ReviewSerializer,
+)
 from services.api.views import acting_enterprise
 from services.models import (
     Booking,
@@ -100,7 +119,7 @@ class EngagementViewSet(
     not allow answers 409 naming the allowed ones."""
 
     model = Engagement
-    serializer_class = serializers.EngagementSerializer
+    serializer_class = EngagementSerializer
     filterset_class = EngagementFilter
     filter_backends = FILTERS
     ordering_fields = ["created_at", "updated_at"]
@@ -119,11 +138,9 @@ class EngagementViewSet(
     def scoped_queryset(self):
         return selectors_delivery.engagement_list(roles=self.roles)
 
-    @extend_schema(
-        request=serializers.EngagementCreateSerializer, responses={201: serializers.EngagementSerializer}
-    )
+    @extend_schema(request=EngagementCreateSerializer, responses={201: EngagementSerializer})
     def create(self, request, *args, **kwargs):
-        data = serializers.EngagementCreateSerializer(data=request.data)
+        data = EngagementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         sme = acting_enterprise(
@@ -147,7 +164,7 @@ class EngagementViewSet(
         )
         return Response(self.get_serializer(engagement).data, status=status.HTTP_201_CREATED)
 
-    def _transition(self, request, action_name: str, serializer_class=serializers.EngagementActionSerializer):
+    def _transition(self, request, action_name: str, serializer_class=EngagementActionSerializer):
         engagement = self.get_object()
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
@@ -162,12 +179,12 @@ class EngagementViewSet(
         return Response(self.get_serializer(engagement).data)
 
     _responses = {
-        200: serializers.EngagementSerializer,
+        200: EngagementSerializer,
         409: OpenApiResponse(description="Not allowed from the current state."),
     }
 
     @extend_schema(
-        request=serializers.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="Partner accepts (within capacity)",
     )
@@ -176,7 +193,7 @@ class EngagementViewSet(
         return self._transition(request, "accept")
 
     @extend_schema(
-        request=serializers.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="Partner declines a request",
     )
@@ -184,15 +201,13 @@ class EngagementViewSet(
     def decline(self, request, *args, **kwargs):
         return self._transition(request, "decline")
 
-    @extend_schema(
-        request=serializers.EngagementActionSerializer, responses=_responses, summary="Partner starts work"
-    )
+    @extend_schema(request=EngagementActionSerializer, responses=_responses, summary="Partner starts work")
     @action(detail=True, methods=["post"])
     def start(self, request, *args, **kwargs):
         return self._transition(request, "start")
 
     @extend_schema(
-        request=serializers.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="Partner marks delivered",
     )
@@ -201,7 +216,7 @@ class EngagementViewSet(
         return self._transition(request, "deliver")
 
     @extend_schema(
-        request=serializers.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="SME confirms completion",
     )
@@ -210,7 +225,7 @@ class EngagementViewSet(
         return self._transition(request, "confirm")
 
     @extend_schema(
-        request=serializers.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="SME disputes the delivery (reason required)",
     )
@@ -219,7 +234,7 @@ class EngagementViewSet(
         return self._transition(request, "dispute")
 
     @extend_schema(
-        request=serializers.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="Cancel under the cancellation rules",
     )
@@ -228,27 +243,25 @@ class EngagementViewSet(
         return self._transition(request, "cancel")
 
     @extend_schema(
-        request=serializers.EngagementResolveSerializer,
+        request=EngagementResolveSerializer,
         responses=_responses,
         summary="Agency resolves a dispute",
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, *args, **kwargs):
-        return self._transition(request, "resolve", serializers.EngagementResolveSerializer)
+        return self._transition(request, "resolve", EngagementResolveSerializer)
 
-    @extend_schema(
-        responses=serializers.EngagementEventSerializer(many=True), summary="The engagement's history"
-    )
+    @extend_schema(responses=EngagementEventSerializer(many=True), summary="The engagement's history")
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, *args, **kwargs):
         engagement = self.get_object()
         events = selectors_delivery.engagement_events(engagement=engagement)
-        return Response(serializers.EngagementEventSerializer(events, many=True).data)
+        return Response(EngagementEventSerializer(events, many=True).data)
 
     @extend_schema(
-        request=serializers.ReviewCreateSerializer,
+        request=ReviewCreateSerializer,
         responses={
-            201: serializers.ReviewSerializer,
+            201: ReviewSerializer,
             409: OpenApiResponse(description="Not completed, or already reviewed."),
         },
         summary="SME reviews a completed engagement, once",
@@ -256,7 +269,7 @@ class EngagementViewSet(
     @action(detail=True, methods=["post"])
     def review(self, request, *args, **kwargs):
         engagement = self.get_object()
-        data = serializers.ReviewCreateSerializer(data=request.data)
+        data = ReviewCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services_delivery.review_create(
             cluster=self.cluster,
@@ -265,7 +278,7 @@ class EngagementViewSet(
             comment=data.validated_data["comment"],
             by=request.user,
         )
-        return Response(serializers.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 # --- Reviews and ratings --------------------------------------------------------------------------
@@ -285,7 +298,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSco
     """Reviews of published offerings, readable by anyone, without the reviewer's contact details."""
 
     model = Review
-    serializer_class = serializers.ReviewSerializer
+    serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
     filter_backends = FILTERS
     ordering_fields = ["created_at", "rating"]
@@ -299,7 +312,7 @@ class PartnerRatingViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """Partners' ratings in this cluster (Bayesian average), best first; public."""
 
     model = PartnerRating
-    serializer_class = serializers.PartnerRatingSerializer
+    serializer_class = PartnerRatingSerializer
     filterset_fields = ["partner"]
     filter_backends = [DjangoFilterBackend]
     permission_classes = [ReadOnly]
@@ -337,7 +350,7 @@ class MachineViewSet(
     agency sees all and approves them."""
 
     model = Machine
-    serializer_class = serializers.MachineSerializer
+    serializer_class = MachineSerializer
     filterset_class = MachineFilter
     filter_backends = FILTERS
     ordering_fields = ["name", "hourly_rate", "created_at"]
@@ -357,9 +370,9 @@ class MachineViewSet(
     def scoped_queryset(self):
         return selectors_delivery.machine_list(roles=self.roles)
 
-    @extend_schema(request=serializers.MachineWriteSerializer, responses={201: serializers.MachineSerializer})
+    @extend_schema(request=MachineWriteSerializer, responses={201: MachineSerializer})
     def create(self, request, *args, **kwargs):
-        data = serializers.MachineWriteSerializer(data=request.data)
+        data = MachineWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         partner = acting_enterprise(
@@ -370,14 +383,12 @@ class MachineViewSet(
         )
         return Response(self.get_serializer(machine).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=serializers.MachineWriteSerializer(partial=True), responses=serializers.MachineSerializer
-    )
+    @extend_schema(request=MachineWriteSerializer(partial=True), responses=MachineSerializer)
     def partial_update(self, request, *args, **kwargs):
         machine = self.get_object()
         if machine.partner_id not in self.roles.partner_enterprise_ids:
             raise PermissionDenied(_("Only the machine's partner may edit it."))
-        data = serializers.MachineWriteSerializer(data=request.data, partial=True)
+        data = MachineWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("partner", None)
@@ -387,8 +398,8 @@ class MachineViewSet(
         return Response(self.get_serializer(machine).data)
 
     @extend_schema(
-        request=serializers.MachineDecisionSerializer,
-        responses=serializers.MachineSerializer,
+        request=MachineDecisionSerializer,
+        responses=MachineSerializer,
         summary="Agency approves a pending machine",
     )
     @action(detail=True, methods=["post"])
@@ -396,8 +407,8 @@ class MachineViewSet(
         return self._decide(request, services_delivery.machine_approve)
 
     @extend_schema(
-        request=serializers.MachineDecisionSerializer,
-        responses=serializers.MachineSerializer,
+        request=MachineDecisionSerializer,
+        responses=MachineSerializer,
         summary="Agency rejects a pending machine (reason required)",
     )
     @action(detail=True, methods=["post"])
@@ -406,7 +417,7 @@ class MachineViewSet(
 
     def _decide(self, request, decide):
         """Run the agency's decision `decide` (machine_approve or machine_reject) with the given reason."""
-        data = serializers.MachineDecisionSerializer(data=request.data)
+        data = MachineDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         machine = decide(
             cluster=self.cluster,
@@ -417,23 +428,23 @@ class MachineViewSet(
         return Response(self.get_serializer(machine).data)
 
     @extend_schema(
-        parameters=[serializers.DateRangeSerializer],
-        responses=serializers.CalendarSerializer,
+        parameters=[DateRangeSerializer],
+        responses=CalendarSerializer,
         summary="Opening hours and busy slots",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def calendar(self, request, *args, **kwargs):
         machine = self.get_object()
-        params = serializers.DateRangeSerializer(data=request.query_params, default_days=7)
+        params = DateRangeSerializer(data=request.query_params, default_days=7)
         params.is_valid(raise_exception=True)
         calendar = selectors_delivery.machine_calendar(
             machine=machine, roles=self.roles, **params.validated_data
         )
-        return Response(serializers.CalendarSerializer(calendar, context=self.get_serializer_context()).data)
+        return Response(CalendarSerializer(calendar, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        parameters=[serializers.DateRangeSerializer],
-        responses=serializers.MachineUtilisationSerializer,
+        parameters=[DateRangeSerializer],
+        responses=MachineUtilisationSerializer,
         summary="A machine's utilisation",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -441,30 +452,30 @@ class MachineViewSet(
         machine = self.get_object()
         if not self.roles.is_staff and machine.partner_id not in self.roles.partner_enterprise_ids:
             raise PermissionDenied(_("Only the machine's partner and the agency see its utilisation."))
-        params = serializers.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
+        params = DateRangeSerializer(data=request.query_params, default_days=30, past=True)
         params.is_valid(raise_exception=True)
         result = selectors_delivery.machine_utilisation(machine=machine, **params.validated_data)
-        return Response(serializers.MachineUtilisationSerializer(result).data)
+        return Response(MachineUtilisationSerializer(result).data)
 
     @extend_schema(
-        parameters=[serializers.DateRangeSerializer],
-        responses=serializers.ClusterUtilisationSerializer,
+        parameters=[DateRangeSerializer],
+        responses=ClusterUtilisationSerializer,
         summary="Utilisation of the cluster's approved machines, in total and per kind",
         operation_id="clusters_machines_utilisation_summary",
     )
     @action(detail=False, methods=["get"], url_path="utilisation", pagination_class=None, filter_backends=[])
     def cluster_utilisation(self, request, *args, **kwargs):
-        params = serializers.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
+        params = DateRangeSerializer(data=request.query_params, default_days=30, past=True)
         params.is_valid(raise_exception=True)
         result = selectors_delivery.cluster_machine_utilisation(cluster=self.cluster, **params.validated_data)
-        return Response(serializers.ClusterUtilisationSerializer(result).data)
+        return Response(ClusterUtilisationSerializer(result).data)
 
 
 class MachineModerationViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """The agency's queue of machines waiting for approval, oldest first."""
 
     model = Machine
-    serializer_class = serializers.MachineSerializer
+    serializer_class = MachineSerializer
     permission_classes = [IsClusterStaff]
     filter_backends: list = []
 
@@ -495,7 +506,7 @@ class BookingViewSet(
     """Machine bookings: an SME sees its own, a partner those of its machines, the agency all."""
 
     model = Booking
-    serializer_class = serializers.BookingSerializer
+    serializer_class = BookingSerializer
     filterset_class = BookingFilter
     filter_backends = FILTERS
     ordering_fields = ["start", "created_at"]
@@ -512,14 +523,14 @@ class BookingViewSet(
         return selectors_delivery.booking_list(roles=self.roles)
 
     @extend_schema(
-        request=serializers.BookingCreateSerializer,
+        request=BookingCreateSerializer,
         responses={
-            201: serializers.BookingSerializer,
+            201: BookingSerializer,
             409: OpenApiResponse(description="The slot is taken or the machine is unavailable."),
         },
     )
     def create(self, request, *args, **kwargs):
-        data = serializers.BookingCreateSerializer(data=request.data)
+        data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         sme = acting_enterprise(
@@ -543,7 +554,7 @@ class BookingViewSet(
 
     def _transition(self, request, action_name):
         booking = self.get_object()
-        data = serializers.BookingActionSerializer(data=request.data)
+        data = BookingActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services_delivery.booking_transition(
             cluster=self.cluster,
@@ -555,12 +566,12 @@ class BookingViewSet(
         return Response(self.get_serializer(booking).data)
 
     _responses = {
-        200: serializers.BookingSerializer,
+        200: BookingSerializer,
         409: OpenApiResponse(description="Not allowed from the current state."),
     }
 
     @extend_schema(
-        request=serializers.BookingActionSerializer,
+        request=BookingActionSerializer,
         responses=_responses,
         summary="Partner confirms a request",
     )
@@ -569,7 +580,7 @@ class BookingViewSet(
         return self._transition(request, "confirm")
 
     @extend_schema(
-        request=serializers.BookingActionSerializer,
+        request=BookingActionSerializer,
         responses=_responses,
         summary="Partner declines a request",
     )
@@ -578,7 +589,7 @@ class BookingViewSet(
         return self._transition(request, "decline")
 
     @extend_schema(
-        request=serializers.BookingActionSerializer,
+        request=BookingActionSerializer,
         responses=_responses,
         summary="Cancel before the slot starts",
     )
