@@ -11,14 +11,15 @@ import time
 
 
 @contextlib.contextmanager
-def bench_database():
+def bench_database(name: str = "cluster_platform_bench"):
+    """Create the database `name` (a benchmark that must run beside the others names its own)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster_platform.settings.base")
     import django
 
     django.setup()
     from django.db import connection
 
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = "cluster_platform_bench"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:

@@ -124,7 +124,6 @@ CLUSTERS: tuple[DemoCluster, ...] = (
         staff_names=("潘志豪", "区美华", "欧阳明"),
     ),
 )
-CLUSTER_SLUGS = tuple(cluster.slug for cluster in CLUSTERS)
 STAFF_ROLES = (StaffRole.ADMIN, StaffRole.OPERATOR, StaffRole.VIEWER)
 
 

@@ -24,10 +24,6 @@ class ClusterRoles:
     def can_decide(self) -> bool:
         return self.staff_role in (StaffRole.ADMIN, StaffRole.OPERATOR)
 
-    @property
-    def member_enterprise_ids(self) -> frozenset:
-        return self.sme_enterprise_ids | self.partner_enterprise_ids
-
 
 ANONYMOUS_ROLES = ClusterRoles()
 

@@ -23,14 +23,6 @@ def assessment_list(*, cluster: Cluster, enterprise_ids=None) -> QuerySet[Assess
     return queryset.order_by("-created_at", "-id")
 
 
-def assessment_latest(*, cluster: Cluster, enterprise_id) -> Assessment | None:
-    return (
-        Assessment.objects.filter(cluster=cluster, enterprise_id=enterprise_id)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
 def assessment_uplift_list(*, cluster: Cluster) -> QuerySet[Enterprise]:
     """The cluster's approved SME members that have an assessment here, with their first and latest
     score and level and the uplift between them (one query, whatever the number of members)."""

@@ -36,6 +36,7 @@ from enterprises.models import (
     Qualification,
     SizeClass,
 )
+from enterprises.size import classify_size
 from enterprises.uscc import uscc_compose
 
 SME, PARTNER = MembershipRole.SME, MembershipRole.PARTNER
@@ -487,18 +488,10 @@ def _weighted(rng: random.Random, pairs):
 
 def _size_class(industry_code: str, employees: int, revenue_yuan: int) -> str:
     """The size class the platform's classifier (`enterprises.size`, MIIT's thresholds per industry)
-    gives these figures; where it is not available or gives no class (an industry whose rule also
-    needs total assets), the industrial thresholds below, so that class and figures agree."""
-    try:
-        from enterprises.size import classify_size
-    except ModuleNotFoundError as error:
-        if error.name != "enterprises.size":
-            raise
-    else:
-        size = classify_size(industry_code=industry_code, employees=employees, operating_revenue=revenue_yuan)
-        if size:
-            return size
-    return industrial_size_class(employees, revenue_yuan)
+    gives these figures; where it gives no class (an industry whose rule also needs total assets),
+    the industrial thresholds below, so that class and figures agree."""
+    size = classify_size(industry_code=industry_code, employees=employees, operating_revenue=revenue_yuan)
+    return size or industrial_size_class(employees, revenue_yuan)
 
 
 def industrial_size_class(employees: int, revenue_yuan: int) -> str:

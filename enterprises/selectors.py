@@ -26,6 +26,13 @@ def membership_list(*, cluster: Cluster) -> QuerySet[Membership]:
     )
 
 
+def is_approved_member(*, cluster: Cluster, enterprise_id, role: str) -> bool:
+    """Whether the enterprise is an approved member of the cluster in `role` (sme or partner)."""
+    return Membership.objects.filter(
+        cluster=cluster, enterprise_id=enterprise_id, role=role, status=MembershipStatus.APPROVED
+    ).exists()
+
+
 def approved_memberships_prefetch(*, cluster: Cluster) -> Prefetch:
     """Prefetch an enterprise's approved memberships in one cluster into `.cluster_memberships`."""
     return Prefetch(

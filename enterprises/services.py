@@ -17,6 +17,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
+from cluster_platform.transitions import transition_target
 from enterprises.models import (
     Enterprise,
     EnterpriseRole,
@@ -165,10 +166,6 @@ MEMBERSHIP_TRANSITIONS = {
 }
 
 
-def _allowed_actions(status: str) -> list[str]:
-    return [action for action, (sources, _target) in MEMBERSHIP_TRANSITIONS.items() if status in sources]
-
-
 def _membership_snapshot(membership: Membership) -> dict[str, str]:
     return {
         "status": membership.status,
@@ -219,11 +216,7 @@ def _membership_transition(
     *, membership: Membership, action: str, by, reason: str = "", audit_action: str
 ) -> Membership:
     membership = Membership.objects.select_for_update().select_related("cluster").get(pk=membership.pk)
-    sources, target = MEMBERSHIP_TRANSITIONS[action]
-    if membership.status not in sources:
-        raise InvalidTransition(
-            current=membership.status, requested=action, allowed=_allowed_actions(membership.status)
-        )
+    target = transition_target(MEMBERSHIP_TRANSITIONS, current=membership.status, action=action)
     before = _membership_snapshot(membership)
     membership.status = target
     membership.decision_reason = reason

@@ -757,9 +757,3 @@ def seed(*, stdout) -> None:
     stdout.write(
         f"policies: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
     )
-    try:
-        # Policies written to exercise the eligibility calculator, seeded after the library.
-        from policies import demo_rules
-    except ImportError:
-        return
-    demo_rules.seed(stdout=stdout)

@@ -11,7 +11,6 @@ Idempotent: a policy is found by its identity (cluster, issuer and document numb
 fields that differ are written, and nothing is written when nothing differs.
 """
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, MembershipRole, MembershipStatus
 from policies.calculator import enterprise_policy_matches
 from policies.models import Policy, PolicyLevel, PolicyStatus
+from policies.records import identity_key, search_document
 from policies.rules import validate_rule
 from policies.services_matching import policies_published
 
@@ -156,12 +156,8 @@ LOCAL_POLICIES = {
 
 
 def _identity(issuer: str, number: str) -> str:
-    """The library's identity key (issuer + document number) when available, so an import of the
-    same document finds this policy instead of duplicating it."""
-    try:
-        from policies.records import identity_key
-    except ImportError:
-        return hashlib.sha256(f"doc\x1f{issuer}\x1f{number}".encode()).hexdigest()
+    """The library's identity key (issuer + document number), so an import of the same document
+    finds this policy instead of duplicating it."""
     return identity_key({"issuer": issuer, "document_number": number})
 
 
@@ -211,18 +207,11 @@ def _sync(values: dict, cluster: Cluster | None) -> tuple[str, Policy]:
 
 
 def _index(policy: Policy) -> None:
-    """Give the policy its search document when the library's search is installed."""
-    try:
-        from policies.records import search_document
-    except ImportError:
-        return
+    """Give the policy its search document, as the library's own writes do."""
     fields = {
         name: getattr(policy, name) for name in ("title", "summary", "issuer", "full_text", "document_number")
     }
-    try:
-        document = search_document(fields)
-    except (KeyError, TypeError):
-        return
+    document = search_document(fields)
     Policy.objects.filter(pk=policy.pk).update(search_vector=document)
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from cluster_platform.reference.regions import CITY, DISTRICT, PROVINCE, all_regions
 from policies.categories import CATEGORIES
+from policies.generation import make_rule
 
 PROVINCE_ABBREVIATIONS = {
     "110000": "京", "120000": "津", "130000": "冀", "140000": "晋", "150000": "内蒙古",
@@ -142,16 +143,6 @@ AMOUNTS_WAN = [5, 10, 20, 30, 50, 80, 100, 200, 300, 500, 1000]
 CATEGORY_CODES = [category.code for category in CATEGORIES]
 
 
-def _make_rule(rng: random.Random) -> dict:
-    """An eligibility rule from the rule language's generator (`policies.generation.make_rule`),
-    or none where the platform has no rule language."""
-    try:
-        from policies.generation import make_rule
-    except ImportError:
-        return {}
-    return make_rule(rng)
-
-
 def _regions_by_level() -> dict[str, list]:
     regions = all_regions()
     levels: dict[str, list] = {PROVINCE: [], CITY: [], DISTRICT: []}
@@ -252,7 +243,7 @@ def generate_policies(count: int, *, seed: int = 2026, today: datetime.date | No
             "source_url": f"https://www.example.gov.cn/zcwj/{year}/{rng.randrange(10**8):08d}.html",
             "benefit_type": BENEFIT_BY_CATEGORY.get(categories[0], "subsidy"),
             "max_amount": str(Decimal(amount_wan * 10_000)),
-            "eligibility_rule": _make_rule(rule_rng),
+            "eligibility_rule": make_rule(rule_rng),
             "status": status,
         }
 

@@ -21,6 +21,7 @@ from policies.categories import (
     CATEGORY_BY_LABEL,
     CATEGORY_CODES,
 )
+from policies.rules import validate_rule
 
 LEVELS = ("national", "provincial", "municipal", "district")
 STATUSES = ("draft", "published", "expired")
@@ -275,13 +276,9 @@ def check_record(values: dict) -> RowErrors:
 
 
 def rule_errors(rule: dict) -> list[str]:
-    """Errors from the eligibility rule language's validator, when the platform has one."""
+    """Errors from the eligibility rule language's validator."""
     if not isinstance(rule, dict):
         return [_("An eligibility rule is a JSON object.")]
-    try:
-        from policies.rules import validate_rule
-    except ImportError:
-        return []
     return [str(message) for message in validate_rule(rule)]
 
 

@@ -280,15 +280,6 @@ def _value_problem(fact: Fact, op: str, value) -> str | None:
     return _number_problem(fact, value)
 
 
-def rule_cluster_slugs(rule: dict) -> set[str]:
-    """Slugs named by cluster conditions (callers check they exist)."""
-    return {
-        condition["value"]
-        for _path, condition, _negated in iter_conditions(rule)
-        if condition["fact"] == "cluster"
-    }
-
-
 def iter_conditions(
     rule: dict, path: str = "rule", negated: bool = False
 ) -> Iterable[tuple[str, dict, bool]]:

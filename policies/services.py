@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
+from policies import services_matching
 from policies.importing import ImportFileError, RawRow, detect_format, parse_file
 from policies.models import ImportJobStatus, Policy, PolicyImportJob, PolicyStatus
 from policies.records import FIELDS, check_record, coerce_row, identity_key, search_document
@@ -63,42 +64,26 @@ def _save(policy: Policy) -> None:
 
 
 def policies_published_notify(policies: list[Policy]) -> None:
-    """Let the eligibility side match newly published policies to enterprises (it enqueues the
-    reverse match after commit).
+    """Let the eligibility side match newly published policies to enterprises.
 
-    An import publishes up to a thousand policies per batch: when the matching side offers
-    `policies_published(policy_ids)` it gets them in one call; otherwise one task per batch,
-    enqueued after commit, hands them to `policy_published(policy)` one by one on a worker, so
-    the import does not wait for a thousand enqueues inside its transaction.
+    An import publishes up to a thousand policies per batch: they are handed over in one call, which
+    enqueues the reverse matches after commit, so the import does not wait for them.
     """
-    if not policies:
-        return
-    try:
-        from policies import services_matching
-    except ImportError:
-        return
-    bulk = getattr(services_matching, "policies_published", None)
-    if bulk is not None:
-        bulk([policy.pk for policy in policies])
-    elif len(policies) == 1:
-        services_matching.policy_published(policies[0])
-    else:
-        from policies.tasks import policies_published_fan_out
-
-        policy_ids = [str(policy.pk) for policy in policies]
-        transaction.on_commit(lambda: policies_published_fan_out.delay(policy_ids))
+    if policies:
+        services_matching.policies_published([policy.pk for policy in policies])
 
 
-def policies_published_each(*, policy_ids: list) -> int:
-    """Hand each published policy to the matching side (the task behind a batch's fan-out)."""
-    try:
-        from policies import services_matching
-    except ImportError:
-        return 0
-    policies = list(Policy.objects.filter(pk__in=policy_ids, status=PolicyStatus.PUBLISHED).order_by("pk"))
-    for policy in policies:
-        services_matching.policy_published(policy)
-    return len(policies)
+def _audit(policy: Policy, *, action: str, by, before: dict | None = None, after: dict | None = None) -> None:
+    """Audit-log a change to a cluster's local policy; the platform-wide library has no cluster to log in."""
+    if policy.cluster_id is not None:
+        audit_record(
+            cluster=policy.cluster,
+            actor=by,
+            action=f"policy.{action}",
+            target=policy,
+            before=before,
+            after=after,
+        )
 
 
 @transaction.atomic
@@ -107,10 +92,7 @@ def policy_create(*, values: dict, by, cluster: Cluster | None = None) -> Policy
     policy = Policy(cluster=cluster, status=PolicyStatus.DRAFT)
     _apply(policy, {key: value for key, value in values.items() if key != "status"})
     _save(policy)
-    if cluster is not None:
-        audit_record(
-            cluster=cluster, actor=by, action="policy.create", target=policy, after=_snapshot(policy)
-        )
+    _audit(policy, action="create", by=by, after=_snapshot(policy))
     return policy
 
 
@@ -120,15 +102,7 @@ def policy_update(*, policy: Policy, values: dict, by) -> Policy:
     before = _snapshot(policy)
     _apply(policy, {key: value for key, value in values.items() if key != "status"})
     _save(policy)
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster,
-            actor=by,
-            action="policy.update",
-            target=policy,
-            before=before,
-            after=_snapshot(policy),
-        )
+    _audit(policy, action="update", by=by, before=before, after=_snapshot(policy))
     return policy
 
 
@@ -142,15 +116,7 @@ def policy_publish(*, policy: Policy, by) -> Policy:
     if policy.published_on is None:
         policy.published_on = timezone.localdate()
     policy.save(update_fields=["status", "published_on", "updated_at"])
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster,
-            actor=by,
-            action="policy.publish",
-            target=policy,
-            before=before,
-            after=_snapshot(policy),
-        )
+    _audit(policy, action="publish", by=by, before=before, after=_snapshot(policy))
     policies_published_notify([policy])
     return policy
 
@@ -164,24 +130,13 @@ def policy_expire(*, policy: Policy, by) -> Policy:
     before = _snapshot(policy)
     policy.status = PolicyStatus.EXPIRED
     policy.save(update_fields=["status", "updated_at"])
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster,
-            actor=by,
-            action="policy.expire",
-            target=policy,
-            before=before,
-            after=_snapshot(policy),
-        )
+    _audit(policy, action="expire", by=by, before=before, after=_snapshot(policy))
     return policy
 
 
 @transaction.atomic
 def policy_delete(*, policy: Policy, by) -> None:
-    if policy.cluster_id is not None:
-        audit_record(
-            cluster=policy.cluster, actor=by, action="policy.delete", target=policy, before=_snapshot(policy)
-        )
+    _audit(policy, action="delete", by=by, before=_snapshot(policy))
     policy.delete()
 
 

@@ -17,9 +17,3 @@ def policy_import_jobs_sweep() -> int:
     for job in stalled:
         policy_import_job_run.delay(str(job.pk))
     return len(stalled)
-
-
-@shared_task(acks_late=True)
-def policies_published_fan_out(policy_ids: list[str]) -> int:
-    """Pass a batch of newly imported published policies to the matching side, one by one."""
-    return services.policies_published_each(policy_ids=policy_ids)

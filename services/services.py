@@ -16,7 +16,9 @@ from cluster_platform.reference.industries import get_industry
 from cluster_platform.reference.regions import get_region
 from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
-from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus, SizeClass
+from cluster_platform.transitions import transition_target
+from enterprises.models import Enterprise, MembershipRole, SizeClass
+from enterprises.selectors import is_approved_member
 from services import engagement_flow, signals
 from services.models import (
     Category,
@@ -66,19 +68,6 @@ OFFERING_TRANSITIONS = {
 }
 # States a partner edits in place; a published offering is edited through a revision.
 OFFERING_EDITABLE_IN_PLACE = {OfferingStatus.DRAFT, OfferingStatus.REJECTED, OfferingStatus.WITHDRAWN}
-
-
-def _allowed_actions(transitions: dict, current: str) -> list[str]:
-    return [action for action, (sources, _target) in transitions.items() if current in sources]
-
-
-def _check_transition(transitions: dict, *, current: str, action: str) -> str:
-    sources, target = transitions[action]
-    if current not in sources:
-        raise InvalidTransition(
-            current=current, requested=action, allowed=_allowed_actions(transitions, current)
-        )
-    return target
 
 
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
@@ -274,16 +263,10 @@ def offering_search_refresh(*, offering: Offering) -> None:
     Offering.objects.filter(pk=offering.pk).update(search_vector=Cast(Value(literal), SearchVectorField()))
 
 
-def _partner_is_member(*, cluster: Cluster, partner: Enterprise) -> bool:
-    return Membership.objects.filter(
-        cluster=cluster, enterprise=partner, role=MembershipRole.PARTNER, status=MembershipStatus.APPROVED
-    ).exists()
-
-
 @transaction.atomic
 def offering_create(*, cluster: Cluster, partner: Enterprise, values: dict, by) -> Offering:
     """A partner drafts an offering in a cluster where it is an approved partner member."""
-    if not _partner_is_member(cluster=cluster, partner=partner):
+    if not is_approved_member(cluster=cluster, enterprise_id=partner.pk, role=MembershipRole.PARTNER):
         raise ValidationError({"partner": [_("This enterprise is not an approved partner of this cluster.")]})
     cleaned = offering_values_clean({field: values.get(field) for field in OFFERING_EDITABLE_FIELDS})
     offering = Offering(cluster=cluster, partner=partner, status=OfferingStatus.DRAFT)
@@ -338,7 +321,7 @@ def offering_update(*, offering: Offering, changes: dict, by) -> tuple[Offering,
 def offering_submit(*, offering: Offering, by) -> Offering:
     """Send a draft (or a rejected or withdrawn offering) to the agency for review."""
     offering = _lock(offering)
-    offering.status = _check_transition(OFFERING_TRANSITIONS, current=offering.status, action="submit")
+    offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action="submit")
     offering.submitted_at = timezone.now()
     offering.save(update_fields=["status", "submitted_at", "updated_at"])
     return offering
@@ -346,7 +329,7 @@ def offering_submit(*, offering: Offering, by) -> Offering:
 
 def _decision(offering: Offering, *, action: str, by, reason: str = "") -> Offering:
     before = {"status": offering.status}
-    offering.status = _check_transition(OFFERING_TRANSITIONS, current=offering.status, action=action)
+    offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action=action)
     offering.decided_by = by
     offering.decided_at = timezone.now()
     offering.decision_reason = reason
@@ -399,7 +382,7 @@ def offering_withdraw(*, offering: Offering, by, by_agency: bool = False, reason
         reason = _reason_required(reason)
         offering = _decision(offering, action="withdraw", by=by, reason=reason)
     else:
-        offering.status = _check_transition(OFFERING_TRANSITIONS, current=offering.status, action="withdraw")
+        offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action="withdraw")
         offering.save(update_fields=["status", "updated_at"])
     OfferingRevision.objects.filter(offering=offering, status=RevisionStatus.PENDING).update(
         status=RevisionStatus.SUPERSEDED, updated_at=timezone.now()
@@ -539,10 +522,7 @@ def _demand_apply(demand: Demand, cleaned: dict) -> None:
 @transaction.atomic
 def demand_create(*, cluster: Cluster, sme: Enterprise, values: dict, by) -> Demand:
     """An SME member posts a need in its cluster."""
-    is_member = Membership.objects.filter(
-        cluster=cluster, enterprise=sme, role=MembershipRole.SME, status=MembershipStatus.APPROVED
-    ).exists()
-    if not is_member:
+    if not is_approved_member(cluster=cluster, enterprise_id=sme.pk, role=MembershipRole.SME):
         raise ValidationError({"sme": [_("This enterprise is not an approved SME member of this cluster.")]})
     cleaned = demand_values_clean({field: values.get(field) for field in DEMAND_EDITABLE_FIELDS})
     demand = Demand(cluster=cluster, sme=sme, status=DemandStatus.OPEN)
@@ -580,7 +560,7 @@ def demand_transition(*, demand: Demand, action: str, by, by_agency: bool = Fals
     """
     demand = Demand.objects.select_for_update().get(pk=demand.pk)
     before = demand.status
-    demand.status = _check_transition(DEMAND_TRANSITIONS, current=demand.status, action=action)
+    demand.status = transition_target(DEMAND_TRANSITIONS, current=demand.status, action=action)
     demand.save(update_fields=["status", "updated_at"])
     if by_agency:
         audit_record(
@@ -625,9 +605,7 @@ def engagement_request(
     message = (message or "").strip()
     if len(message) > MAX_REASON_LENGTH:
         errors["message"] = [_("At most %(limit)d characters.") % {"limit": MAX_REASON_LENGTH}]
-    if not Membership.objects.filter(
-        cluster=cluster, enterprise=sme, role=MembershipRole.SME, status=MembershipStatus.APPROVED
-    ).exists():
+    if not is_approved_member(cluster=cluster, enterprise_id=sme.pk, role=MembershipRole.SME):
         errors["sme"] = [_("Only an approved SME member of this cluster may request services.")]
     if errors:
         raise ValidationError(errors)

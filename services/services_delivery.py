@@ -19,7 +19,8 @@ from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles, cluster_roles_for
 from cluster_platform.services import audit_record, notification_send
-from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipRole, MembershipStatus
+from enterprises.models import Enterprise, EnterpriseUser, MembershipRole
+from enterprises.selectors import is_approved_member
 from services import engagement_flow, signals, slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,
@@ -487,6 +488,19 @@ def machine_reject(*, cluster: Cluster, machine: Machine, by, reason: str) -> Ma
 # --- Bookings -------------------------------------------------------------------------------------
 
 
+def _check_slot(*, machine: Machine, start: datetime, end: datetime) -> None:
+    """A field-level 400 when [start, end) is not a bookable slot of the machine from now on."""
+    errors = slots.slot_errors(
+        start=start,
+        end=end,
+        opening_hours=machine.opening_hours,
+        now=timezone.now(),
+        tz=timezone.get_default_timezone(),
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -516,23 +530,12 @@ def booking_create(
         raise ValidationError({"machine": [_("This machine is not in this cluster.")]})
     if machine.partner_id == sme.pk:
         raise ValidationError({"machine": [_("You cannot book your own machine.")]})
-    errors = slots.slot_errors(
-        start=start,
-        end=end,
-        opening_hours=machine.opening_hours,
-        now=timezone.now(),
-        tz=timezone.get_default_timezone(),
-    )
-    if errors:
-        raise ValidationError(errors)
+    _check_slot(machine=machine, start=start, end=end)
 
     machine = Machine.objects.select_for_update().get(pk=machine.pk)
-    partner_admitted = Membership.objects.filter(
-        cluster=cluster,
-        enterprise_id=machine.partner_id,
-        role=MembershipRole.PARTNER,
-        status=MembershipStatus.APPROVED,
-    ).exists()
+    partner_admitted = is_approved_member(
+        cluster=cluster, enterprise_id=machine.partner_id, role=MembershipRole.PARTNER
+    )
     if machine.approval != MachineApproval.APPROVED or not partner_admitted:
         raise ValidationError({"machine": [_("This machine is not open for booking.")]})
     if machine.status != MachineStatus.ONLINE:
@@ -541,15 +544,7 @@ def booking_create(
             % {"status": machine.get_status_display()}
         )
     # Re-check the hours under the lock: the partner may have changed them meanwhile.
-    errors = slots.slot_errors(
-        start=start,
-        end=end,
-        opening_hours=machine.opening_hours,
-        now=timezone.now(),
-        tz=timezone.get_default_timezone(),
-    )
-    if errors:
-        raise ValidationError(errors)
+    _check_slot(machine=machine, start=start, end=end)
     clash = Booking.objects.filter(
         machine=machine, status__in=BOOKING_HOLDING_STATUSES, start__lt=end, end__gt=start
     ).exists()
@@ -600,17 +595,23 @@ def booking_allowed_actions(*, status: str, parties: list[str]) -> list[str]:
     )
 
 
+def booking_parties_of(*, booking: Booking, roles: ClusterRoles) -> list[str]:
+    """The parties a caller holds on one booking: its SME, the machine's partner, or both."""
+    parties = []
+    if booking.sme_id in roles.sme_enterprise_ids:
+        parties.append("sme")
+    if booking.machine.partner_id in roles.partner_enterprise_ids:
+        parties.append("partner")
+    return parties
+
+
 @transaction.atomic
 def booking_transition(*, cluster: Cluster, booking: Booking, action: str, by, reason: str = "") -> Booking:
     if booking.cluster_id != cluster.pk:
         raise ValidationError({"booking": [_("This booking is not in this cluster.")]})
     roles = cluster_roles_for(user=by, cluster=cluster)
-    parties = []
-    if booking.sme_id in roles.sme_enterprise_ids:
-        parties.append("sme")
     booking = Booking.objects.select_for_update(of=("self",)).select_related("machine").get(pk=booking.pk)
-    if booking.machine.partner_id in roles.partner_enterprise_ids:
-        parties.append("partner")
+    parties = booking_parties_of(booking=booking, roles=roles)
     may_ever = {
         party for (act, _s), (_t, who, _r) in BOOKING_TRANSITIONS.items() if act == action for party in who
     }

@@ -1,5 +1,7 @@
 """Helpers shared by the test suites of every app."""
 
+import threading
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -27,3 +29,29 @@ def assert_queries_constant(client, url: str, make_rows, n: int = 2, **params) -
     listed = len(body["results"]) if isinstance(body, dict) and "results" in body else len(body)
     assert listed >= 3 * n, f"{url} lists {listed} rows after creating {3 * n}: make_rows makes unlisted rows"
     assert many == few, f"{url}: {few} queries with {n} rows, {many} with {3 * n} rows"
+
+
+def race(*jobs):
+    """Run the callables in threads released together by a barrier; return what each returned or raised.
+
+    Each thread opens its own database connection (closed at the end), so the jobs really contend in
+    PostgreSQL; the tests that use this need `django_db(transaction=True)`.
+    """
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

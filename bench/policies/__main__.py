@@ -5,24 +5,14 @@ the eligibility part (calculator, reverse match) in bench/policies/eligibility.p
 `run(connection) -> dict` of figures.
 """
 
-import importlib
-
 from bench.common import bench_database, summary_line
-
-PARTS = ["library", "eligibility"]
+from bench.policies import eligibility, library
 
 
 def main() -> None:
     with bench_database() as connection:
         figures = {}
-        for name in PARTS:
-            try:
-                part = importlib.import_module(f"bench.policies.{name}")
-            except ModuleNotFoundError as error:
-                if error.name != f"bench.policies.{name}":
-                    raise
-                print(f"bench.policies.{name} is not available: skipped")
-                continue
+        for part in (library, eligibility):
             figures.update(part.run(connection))
     print(summary_line("policies", figures))
 

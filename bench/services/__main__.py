@@ -9,31 +9,12 @@ summary and description, newest first), on the same queries in the same run.
 Environment: BENCH_OFFERINGS (default 20000), BENCH_ROUNDS (default 15).
 """
 
-import contextlib
 import os
 import random
 
-from bench.common import Timer, mean, percentile, summary_line
+from bench.common import Timer, bench_database, mean, percentile, summary_line
 
 QUERIES = ["MES", "生产管理系统", "设备上云", "箱包 ERP", "MEMS 仿真", "等保测评", "预测性维护"]
-
-
-@contextlib.contextmanager
-def catalog_bench_database():
-    """Like bench.common.bench_database, under its own name so that it can run beside the others."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster_platform.settings.base")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = "cluster_platform_bench_catalog"
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        yield connection
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def _populate(count: int):
@@ -130,7 +111,8 @@ def _ilike_page(cluster, text):
 def main() -> None:
     count = int(os.environ.get("BENCH_OFFERINGS", "20000"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "15"))
-    with catalog_bench_database():
+    # Its own database, so that it can run beside the other benchmarks.
+    with bench_database("cluster_platform_bench_catalog"):
         with Timer() as build:
             cluster = _populate(count)
         timings = {"search": [], "ilike": []}

@@ -101,21 +101,19 @@ class MembershipViewSet(
     @extend_schema(request=DecisionReasonSerializer, responses={200: MembershipSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
-        membership = self.get_object()
-        serializer = DecisionReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        membership = services.membership_reject(
-            membership=membership, reason=serializer.validated_data["reason"], by=request.user
-        )
-        return Response(MembershipSerializer(membership).data)
+        return self._decide_with_reason(request, services.membership_reject)
 
     @extend_schema(request=DecisionReasonSerializer, responses={200: MembershipSerializer})
     @action(detail=True, methods=["post"])
     def suspend(self, request, *args, **kwargs):
+        return self._decide_with_reason(request, services.membership_suspend)
+
+    def _decide_with_reason(self, request, decide):
+        """Run the agency's decision `decide` (membership_reject or membership_suspend) with its reason."""
         membership = self.get_object()
         serializer = DecisionReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.membership_suspend(
+        membership = decide(
             membership=membership, reason=serializer.validated_data["reason"], by=request.user
         )
         return Response(MembershipSerializer(membership).data)

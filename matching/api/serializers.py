@@ -1,4 +1,3 @@
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -129,12 +128,6 @@ class MatchingWeightsSerializer(serializers.ModelSerializer):
         model = MatchingWeights
         fields = [*FEATURES, "top_n", "slots_per_capacity", "updated_at"]
         read_only_fields = ["updated_at"]
-
-    def validate(self, attrs):
-        merged = {feature: attrs.get(feature, getattr(self.instance, feature, 0)) for feature in FEATURES}
-        if sum(merged.values()) <= 0:
-            raise serializers.ValidationError(_("At least one weight must be positive."))
-        return attrs
 
 
 class FunnelRowSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from services.services_delivery import (
     MAX_COMMENT_LENGTH,
     MAX_REASON_LENGTH,
     booking_allowed_actions,
+    booking_parties_of,
     engagement_parties_of,
 )
 
@@ -304,11 +305,7 @@ class BookingSerializer(serializers.ModelSerializer):
         roles = self.context.get("roles")
         if roles is None or booking.start <= timezone.now():
             return []
-        parties = []
-        if booking.sme_id in roles.sme_enterprise_ids:
-            parties.append("sme")
-        if booking.machine.partner_id in roles.partner_enterprise_ids:
-            parties.append("partner")
+        parties = booking_parties_of(booking=booking, roles=roles)
         return booking_allowed_actions(status=booking.status, parties=parties)
 
 

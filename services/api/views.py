@@ -82,15 +82,15 @@ class IsOwnOffering(BasePermission):
         return offering.partner_id in view.roles.partner_enterprise_ids
 
 
-def _acting_enterprise(requested, allowed: frozenset, field: str):
-    """The enterprise the caller acts for: the one asked for (if theirs), or their only one."""
+def acting_enterprise(*, requested, allowed: frozenset, field: str) -> Enterprise:
+    """The enterprise the caller acts for: the one named (if theirs), or their only one."""
     if requested is not None:
         if requested not in allowed:
             raise ValidationError({field: [_("You do not act for this enterprise in this cluster.")]})
-        return requested
+        return Enterprise.objects.get(pk=requested)
     if len(allowed) != 1:
         raise ValidationError({field: [_("Say which of your enterprises this is for.")]})
-    return next(iter(allowed))
+    return Enterprise.objects.get(pk=next(iter(allowed)))
 
 
 @extend_schema_view(
@@ -142,12 +142,12 @@ class OfferingViewSet(
         serializer = OfferingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
-        partner_id = _acting_enterprise(
-            values.pop("partner", None), self.roles.partner_enterprise_ids, "partner"
+        partner = acting_enterprise(
+            requested=values.pop("partner", None), allowed=self.roles.partner_enterprise_ids, field="partner"
         )
         offering = services.offering_create(
             cluster=self.cluster,
-            partner=Enterprise.objects.get(pk=partner_id),
+            partner=partner,
             values=values,
             by=request.user,
         )
@@ -326,10 +326,10 @@ class DemandViewSet(
         serializer = DemandInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
-        sme_id = _acting_enterprise(values.pop("sme", None), self.roles.sme_enterprise_ids, "sme")
-        demand = services.demand_create(
-            cluster=self.cluster, sme=Enterprise.objects.get(pk=sme_id), values=values, by=request.user
+        sme = acting_enterprise(
+            requested=values.pop("sme", None), allowed=self.roles.sme_enterprise_ids, field="sme"
         )
+        demand = services.demand_create(cluster=self.cluster, sme=sme, values=values, by=request.user)
         return self._respond(demand, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):

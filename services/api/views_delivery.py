@@ -1,5 +1,6 @@
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,9 +19,28 @@ from cluster_platform.api.permissions import (
     ReadOnly,
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
-from enterprises.models import Enterprise
 from services import selectors_delivery, services_delivery
-from services.api import serializers_delivery as s
+from services.api.serializers_delivery import (
+    BookingActionSerializer,
+    BookingCreateSerializer,
+    BookingSerializer,
+    CalendarSerializer,
+    ClusterUtilisationSerializer,
+    DateRangeSerializer,
+    EngagementActionSerializer,
+    EngagementCreateSerializer,
+    EngagementEventSerializer,
+    EngagementResolveSerializer,
+    EngagementSerializer,
+    MachineDecisionSerializer,
+    MachineSerializer,
+    MachineUtilisationSerializer,
+    MachineWriteSerializer,
+    PartnerRatingSerializer,
+    ReviewCreateSerializer,
+    ReviewSerializer,
+)
+from services.api.views import acting_enterprise
 from services.models import (
     Booking,
     BookingStatus,
@@ -50,17 +70,6 @@ class StableOrderingFilter(OrderingFilter):
 
 
 FILTERS = [DjangoFilterBackend, StableOrderingFilter]
-
-
-def _acting_enterprise(*, requested, allowed: frozenset, field: str) -> Enterprise:
-    """The enterprise the caller acts for: the one named, or the only one it may act for."""
-    if requested is not None:
-        if requested not in allowed:
-            raise ValidationError({field: [_("You do not act for this enterprise in this cluster.")]})
-        return Enterprise.objects.get(pk=requested)
-    if len(allowed) != 1:
-        raise ValidationError({field: [_("Name the enterprise you act for.")]})
-    return Enterprise.objects.get(pk=next(iter(allowed)))
 
 
 def _get_in_cluster(queryset, pk, *, field: str):
@@ -110,7 +119,7 @@ class EngagementViewSet(
     not allow answers 409 naming the allowed ones."""
 
     model = Engagement
-    serializer_class = s.EngagementSerializer
+    serializer_class = EngagementSerializer
     filterset_class = EngagementFilter
     filter_backends = FILTERS
     ordering_fields = ["created_at", "updated_at"]
@@ -129,12 +138,12 @@ class EngagementViewSet(
     def scoped_queryset(self):
         return selectors_delivery.engagement_list(roles=self.roles)
 
-    @extend_schema(request=s.EngagementCreateSerializer, responses={201: s.EngagementSerializer})
+    @extend_schema(request=EngagementCreateSerializer, responses={201: EngagementSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.EngagementCreateSerializer(data=request.data)
+        data = EngagementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        sme = _acting_enterprise(
+        sme = acting_enterprise(
             requested=values.get("sme"), allowed=self.roles.sme_enterprise_ids, field="sme"
         )
         offering = _get_in_cluster(
@@ -155,7 +164,7 @@ class EngagementViewSet(
         )
         return Response(self.get_serializer(engagement).data, status=status.HTTP_201_CREATED)
 
-    def _transition(self, request, action_name: str, serializer_class=s.EngagementActionSerializer):
+    def _transition(self, request, action_name: str, serializer_class=EngagementActionSerializer):
         engagement = self.get_object()
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,12 +179,12 @@ class EngagementViewSet(
         return Response(self.get_serializer(engagement).data)
 
     _responses = {
-        200: s.EngagementSerializer,
+        200: EngagementSerializer,
         409: OpenApiResponse(description="Not allowed from the current state."),
     }
 
     @extend_schema(
-        request=s.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="Partner accepts (within capacity)",
     )
@@ -184,33 +193,39 @@ class EngagementViewSet(
         return self._transition(request, "accept")
 
     @extend_schema(
-        request=s.EngagementActionSerializer, responses=_responses, summary="Partner declines a request"
+        request=EngagementActionSerializer,
+        responses=_responses,
+        summary="Partner declines a request",
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, *args, **kwargs):
         return self._transition(request, "decline")
 
-    @extend_schema(request=s.EngagementActionSerializer, responses=_responses, summary="Partner starts work")
+    @extend_schema(request=EngagementActionSerializer, responses=_responses, summary="Partner starts work")
     @action(detail=True, methods=["post"])
     def start(self, request, *args, **kwargs):
         return self._transition(request, "start")
 
     @extend_schema(
-        request=s.EngagementActionSerializer, responses=_responses, summary="Partner marks delivered"
+        request=EngagementActionSerializer,
+        responses=_responses,
+        summary="Partner marks delivered",
     )
     @action(detail=True, methods=["post"])
     def deliver(self, request, *args, **kwargs):
         return self._transition(request, "deliver")
 
     @extend_schema(
-        request=s.EngagementActionSerializer, responses=_responses, summary="SME confirms completion"
+        request=EngagementActionSerializer,
+        responses=_responses,
+        summary="SME confirms completion",
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, *args, **kwargs):
         return self._transition(request, "confirm")
 
     @extend_schema(
-        request=s.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="SME disputes the delivery (reason required)",
     )
@@ -219,7 +234,7 @@ class EngagementViewSet(
         return self._transition(request, "dispute")
 
     @extend_schema(
-        request=s.EngagementActionSerializer,
+        request=EngagementActionSerializer,
         responses=_responses,
         summary="Cancel under the cancellation rules",
     )
@@ -228,23 +243,25 @@ class EngagementViewSet(
         return self._transition(request, "cancel")
 
     @extend_schema(
-        request=s.EngagementResolveSerializer, responses=_responses, summary="Agency resolves a dispute"
+        request=EngagementResolveSerializer,
+        responses=_responses,
+        summary="Agency resolves a dispute",
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, *args, **kwargs):
-        return self._transition(request, "resolve", s.EngagementResolveSerializer)
+        return self._transition(request, "resolve", EngagementResolveSerializer)
 
-    @extend_schema(responses=s.EngagementEventSerializer(many=True), summary="The engagement's history")
+    @extend_schema(responses=EngagementEventSerializer(many=True), summary="The engagement's history")
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, *args, **kwargs):
         engagement = self.get_object()
         events = selectors_delivery.engagement_events(engagement=engagement)
-        return Response(s.EngagementEventSerializer(events, many=True).data)
+        return Response(EngagementEventSerializer(events, many=True).data)
 
     @extend_schema(
-        request=s.ReviewCreateSerializer,
+        request=ReviewCreateSerializer,
         responses={
-            201: s.ReviewSerializer,
+            201: ReviewSerializer,
             409: OpenApiResponse(description="Not completed, or already reviewed."),
         },
         summary="SME reviews a completed engagement, once",
@@ -252,7 +269,7 @@ class EngagementViewSet(
     @action(detail=True, methods=["post"])
     def review(self, request, *args, **kwargs):
         engagement = self.get_object()
-        data = s.ReviewCreateSerializer(data=request.data)
+        data = ReviewCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services_delivery.review_create(
             cluster=self.cluster,
@@ -261,7 +278,7 @@ class EngagementViewSet(
             comment=data.validated_data["comment"],
             by=request.user,
         )
-        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 # --- Reviews and ratings --------------------------------------------------------------------------
@@ -281,7 +298,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSco
     """Reviews of published offerings, readable by anyone, without the reviewer's contact details."""
 
     model = Review
-    serializer_class = s.ReviewSerializer
+    serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
     filter_backends = FILTERS
     ordering_fields = ["created_at", "rating"]
@@ -295,7 +312,7 @@ class PartnerRatingViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """Partners' ratings in this cluster (Bayesian average), best first; public."""
 
     model = PartnerRating
-    serializer_class = s.PartnerRatingSerializer
+    serializer_class = PartnerRatingSerializer
     filterset_fields = ["partner"]
     filter_backends = [DjangoFilterBackend]
     permission_classes = [ReadOnly]
@@ -321,8 +338,6 @@ class MachineFilter(django_filters.FilterSet):
         fields = ["kind", "status", "approval", "partner", "location"]
 
     def filter_q(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(
             Q(name__icontains=value) | Q(model_name__icontains=value) | Q(manufacturer__icontains=value)
         )
@@ -335,7 +350,7 @@ class MachineViewSet(
     agency sees all and approves them."""
 
     model = Machine
-    serializer_class = s.MachineSerializer
+    serializer_class = MachineSerializer
     filterset_class = MachineFilter
     filter_backends = FILTERS
     ordering_fields = ["name", "hourly_rate", "created_at"]
@@ -355,12 +370,12 @@ class MachineViewSet(
     def scoped_queryset(self):
         return selectors_delivery.machine_list(roles=self.roles)
 
-    @extend_schema(request=s.MachineWriteSerializer, responses={201: s.MachineSerializer})
+    @extend_schema(request=MachineWriteSerializer, responses={201: MachineSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.MachineWriteSerializer(data=request.data)
+        data = MachineWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        partner = _acting_enterprise(
+        partner = acting_enterprise(
             requested=values.pop("partner", None), allowed=self.roles.partner_enterprise_ids, field="partner"
         )
         machine = services_delivery.machine_create(
@@ -368,12 +383,12 @@ class MachineViewSet(
         )
         return Response(self.get_serializer(machine).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.MachineWriteSerializer(partial=True), responses=s.MachineSerializer)
+    @extend_schema(request=MachineWriteSerializer(partial=True), responses=MachineSerializer)
     def partial_update(self, request, *args, **kwargs):
         machine = self.get_object()
         if machine.partner_id not in self.roles.partner_enterprise_ids:
             raise PermissionDenied(_("Only the machine's partner may edit it."))
-        data = s.MachineWriteSerializer(data=request.data, partial=True)
+        data = MachineWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("partner", None)
@@ -383,32 +398,28 @@ class MachineViewSet(
         return Response(self.get_serializer(machine).data)
 
     @extend_schema(
-        request=s.MachineDecisionSerializer,
-        responses=s.MachineSerializer,
+        request=MachineDecisionSerializer,
+        responses=MachineSerializer,
         summary="Agency approves a pending machine",
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
-        data = s.MachineDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        machine = services_delivery.machine_approve(
-            cluster=self.cluster,
-            machine=self.get_object(),
-            by=request.user,
-            reason=data.validated_data["reason"],
-        )
-        return Response(self.get_serializer(machine).data)
+        return self._decide(request, services_delivery.machine_approve)
 
     @extend_schema(
-        request=s.MachineDecisionSerializer,
-        responses=s.MachineSerializer,
+        request=MachineDecisionSerializer,
+        responses=MachineSerializer,
         summary="Agency rejects a pending machine (reason required)",
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
-        data = s.MachineDecisionSerializer(data=request.data)
+        return self._decide(request, services_delivery.machine_reject)
+
+    def _decide(self, request, decide):
+        """Run the agency's decision `decide` (machine_approve or machine_reject) with the given reason."""
+        data = MachineDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        machine = services_delivery.machine_reject(
+        machine = decide(
             cluster=self.cluster,
             machine=self.get_object(),
             by=request.user,
@@ -417,23 +428,23 @@ class MachineViewSet(
         return Response(self.get_serializer(machine).data)
 
     @extend_schema(
-        parameters=[s.DateRangeSerializer],
-        responses=s.CalendarSerializer,
+        parameters=[DateRangeSerializer],
+        responses=CalendarSerializer,
         summary="Opening hours and busy slots",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def calendar(self, request, *args, **kwargs):
         machine = self.get_object()
-        params = s.DateRangeSerializer(data=request.query_params, default_days=7)
+        params = DateRangeSerializer(data=request.query_params, default_days=7)
         params.is_valid(raise_exception=True)
         calendar = selectors_delivery.machine_calendar(
             machine=machine, roles=self.roles, **params.validated_data
         )
-        return Response(s.CalendarSerializer(calendar, context=self.get_serializer_context()).data)
+        return Response(CalendarSerializer(calendar, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        parameters=[s.DateRangeSerializer],
-        responses=s.MachineUtilisationSerializer,
+        parameters=[DateRangeSerializer],
+        responses=MachineUtilisationSerializer,
         summary="A machine's utilisation",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -441,30 +452,30 @@ class MachineViewSet(
         machine = self.get_object()
         if not self.roles.is_staff and machine.partner_id not in self.roles.partner_enterprise_ids:
             raise PermissionDenied(_("Only the machine's partner and the agency see its utilisation."))
-        params = s.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
+        params = DateRangeSerializer(data=request.query_params, default_days=30, past=True)
         params.is_valid(raise_exception=True)
         result = selectors_delivery.machine_utilisation(machine=machine, **params.validated_data)
-        return Response(s.MachineUtilisationSerializer(result).data)
+        return Response(MachineUtilisationSerializer(result).data)
 
     @extend_schema(
-        parameters=[s.DateRangeSerializer],
-        responses=s.ClusterUtilisationSerializer,
+        parameters=[DateRangeSerializer],
+        responses=ClusterUtilisationSerializer,
         summary="Utilisation of the cluster's approved machines, in total and per kind",
         operation_id="clusters_machines_utilisation_summary",
     )
     @action(detail=False, methods=["get"], url_path="utilisation", pagination_class=None, filter_backends=[])
     def cluster_utilisation(self, request, *args, **kwargs):
-        params = s.DateRangeSerializer(data=request.query_params, default_days=30, past=True)
+        params = DateRangeSerializer(data=request.query_params, default_days=30, past=True)
         params.is_valid(raise_exception=True)
         result = selectors_delivery.cluster_machine_utilisation(cluster=self.cluster, **params.validated_data)
-        return Response(s.ClusterUtilisationSerializer(result).data)
+        return Response(ClusterUtilisationSerializer(result).data)
 
 
 class MachineModerationViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """The agency's queue of machines waiting for approval, oldest first."""
 
     model = Machine
-    serializer_class = s.MachineSerializer
+    serializer_class = MachineSerializer
     permission_classes = [IsClusterStaff]
     filter_backends: list = []
 
@@ -495,7 +506,7 @@ class BookingViewSet(
     """Machine bookings: an SME sees its own, a partner those of its machines, the agency all."""
 
     model = Booking
-    serializer_class = s.BookingSerializer
+    serializer_class = BookingSerializer
     filterset_class = BookingFilter
     filter_backends = FILTERS
     ordering_fields = ["start", "created_at"]
@@ -512,17 +523,17 @@ class BookingViewSet(
         return selectors_delivery.booking_list(roles=self.roles)
 
     @extend_schema(
-        request=s.BookingCreateSerializer,
+        request=BookingCreateSerializer,
         responses={
-            201: s.BookingSerializer,
+            201: BookingSerializer,
             409: OpenApiResponse(description="The slot is taken or the machine is unavailable."),
         },
     )
     def create(self, request, *args, **kwargs):
-        data = s.BookingCreateSerializer(data=request.data)
+        data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        sme = _acting_enterprise(
+        sme = acting_enterprise(
             requested=values.get("sme"), allowed=self.roles.sme_enterprise_ids, field="sme"
         )
         machine = _get_in_cluster(
@@ -543,7 +554,7 @@ class BookingViewSet(
 
     def _transition(self, request, action_name):
         booking = self.get_object()
-        data = s.BookingActionSerializer(data=request.data)
+        data = BookingActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services_delivery.booking_transition(
             cluster=self.cluster,
@@ -555,26 +566,32 @@ class BookingViewSet(
         return Response(self.get_serializer(booking).data)
 
     _responses = {
-        200: s.BookingSerializer,
+        200: BookingSerializer,
         409: OpenApiResponse(description="Not allowed from the current state."),
     }
 
     @extend_schema(
-        request=s.BookingActionSerializer, responses=_responses, summary="Partner confirms a request"
+        request=BookingActionSerializer,
+        responses=_responses,
+        summary="Partner confirms a request",
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, *args, **kwargs):
         return self._transition(request, "confirm")
 
     @extend_schema(
-        request=s.BookingActionSerializer, responses=_responses, summary="Partner declines a request"
+        request=BookingActionSerializer,
+        responses=_responses,
+        summary="Partner declines a request",
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, *args, **kwargs):
         return self._transition(request, "decline")
 
     @extend_schema(
-        request=s.BookingActionSerializer, responses=_responses, summary="Cancel before the slot starts"
+        request=BookingActionSerializer,
+        responses=_responses,
+        summary="Cancel before the slot starts",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):

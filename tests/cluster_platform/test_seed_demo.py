@@ -12,6 +12,7 @@ from cluster_platform.models import Cluster, ClusterStaff, Notification, User
 from cluster_platform.reference.industries import get_industry
 from cluster_platform.reference.regions import get_region, region_contains
 from enterprises.models import Enterprise, EnterpriseUser, Membership, SizeClass
+from enterprises.size import classify_size
 
 pytestmark = pytest.mark.django_db
 
@@ -150,19 +151,14 @@ def test_list_accounts_prints_the_banner_accounts_without_seeding():
 
 
 def _expected_size(enterprise) -> str:
-    """The platform's classifier where it exists, else MIIT's industrial thresholds."""
-    try:
-        from enterprises.size import classify_size
-    except ModuleNotFoundError:
-        classify_size = None
-    if classify_size is not None:
-        size = classify_size(
-            industry_code=enterprise.industry_code,
-            employees=enterprise.employees,
-            operating_revenue=enterprise.operating_revenue,
-        )
-        if size:
-            return size
+    """The platform's classifier where it gives a class, else MIIT's industrial thresholds."""
+    size = classify_size(
+        industry_code=enterprise.industry_code,
+        employees=enterprise.employees,
+        operating_revenue=enterprise.operating_revenue,
+    )
+    if size:
+        return size
     employees, revenue = enterprise.employees, enterprise.operating_revenue
     if employees >= 1000 and revenue >= 400_000_000:
         return SizeClass.LARGE

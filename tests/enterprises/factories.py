@@ -1,5 +1,6 @@
 import factory
 
+from cluster_platform.models import User
 from enterprises.models import (
     Enterprise,
     EnterpriseRole,
@@ -43,3 +44,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     role = MembershipRole.SME
     status = MembershipStatus.APPROVED
+
+
+def approved_member(cluster, role: str, **enterprise_fields) -> tuple[User, Enterprise]:
+    """A new user owning a new enterprise that is an approved member of `cluster` in `role`.
+
+    Partners join certified, so that they may publish at once.
+    """
+    user = UserFactory()
+    enterprise = EnterpriseFactory(**enterprise_fields)
+    EnterpriseUserFactory(user=user, enterprise=enterprise)
+    MembershipFactory(
+        cluster=cluster,
+        enterprise=enterprise,
+        role=role,
+        partner_tier="certified" if role == MembershipRole.PARTNER else "",
+    )
+    return user, enterprise

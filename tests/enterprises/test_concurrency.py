@@ -1,9 +1,6 @@
 """Races the database must settle: two admins demoting each other, two registrations of one USCC."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from cluster_platform import staff as staff_services
 from cluster_platform.exceptions import Conflict
@@ -12,30 +9,9 @@ from enterprises import services
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_compose
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
+from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(*jobs):
-    """Run the jobs in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_admins_demoting_each_other_leave_one_admin():
@@ -43,7 +19,7 @@ def test_two_admins_demoting_each_other_leave_one_admin():
     first = ClusterStaffFactory(cluster=cluster, role=StaffRole.ADMIN)
     second = ClusterStaffFactory(cluster=cluster, role=StaffRole.ADMIN)
 
-    results = _race(
+    results = race(
         lambda: staff_services.staff_change_role(staff=first, role=StaffRole.VIEWER, by=second.user),
         lambda: staff_services.staff_change_role(staff=second, role=StaffRole.VIEWER, by=first.user),
     )
@@ -57,7 +33,7 @@ def test_concurrent_registrations_of_one_uscc_make_one_enterprise():
     users = [UserFactory(), UserFactory()]
     data = {"name": "并发测试有限公司", "region_code": "320214", "industry_code": "C39"}
 
-    results = _race(
+    results = race(
         *[lambda user=user: services.enterprise_register(uscc=code, data=data, by=user) for user in users]
     )
 

@@ -4,8 +4,8 @@ import pytest
 
 from matching.models import MatchingWeights, MatchRun, Recommendation, RecommendationFeedback
 from services.models import Engagement, EngagementStatus
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseUserFactory, MembershipFactory
+from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
+from tests.enterprises.factories import approved_member
 from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory, RecommendationFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +18,7 @@ def people():
     for role in ("admin", "operator", "viewer"):
         result[role] = ClusterStaffFactory(cluster=cluster, role=role).user
     for name, role in (("sme", "sme"), ("other_sme", "sme"), ("partner", "partner")):
-        user = UserFactory()
-        link = EnterpriseUserFactory(user=user)
-        MembershipFactory(
-            cluster=cluster,
-            enterprise=link.enterprise,
-            role=role,
-            partner_tier="certified" if role == "partner" else "",
-        )
-        result[f"{name}_user"], result[name] = user, link.enterprise
+        result[f"{name}_user"], result[name] = approved_member(cluster, role)
     result["outsider_user"] = ClusterStaffFactory(cluster=ClusterFactory()).user
     category = CategoryFactory(code="mes")
     result["offering"] = OfferingFactory(cluster=cluster, partner=result["partner"], category=category)

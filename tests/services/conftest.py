@@ -5,7 +5,7 @@ import pytest
 from cluster_platform.models import StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
 from tests.cluster_platform.factories import ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.enterprises.factories import approved_member
 
 
 @dataclass
@@ -15,15 +15,7 @@ class Actor:
 
 
 def _member(cluster, role, **enterprise_fields) -> Actor:
-    user = UserFactory()
-    enterprise = EnterpriseFactory(**enterprise_fields)
-    EnterpriseUserFactory(user=user, enterprise=enterprise)
-    MembershipFactory(
-        cluster=cluster,
-        enterprise=enterprise,
-        role=role,
-        partner_tier="certified" if role == MembershipRole.PARTNER else "",
-    )
+    user, enterprise = approved_member(cluster, role, **enterprise_fields)
     return Actor(user=user, enterprise=enterprise)
 
 

@@ -8,7 +8,7 @@ from cluster_platform.models import Cluster, StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
 from services.models import Machine, Offering
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.enterprises.factories import approved_member
 from tests.services.factories_delivery import MachineFactory, PublishedOfferingFactory
 
 ROLES = [
@@ -59,26 +59,13 @@ class Scene:
         return f"/api/v1/clusters/{self.cluster.slug}/{path}"
 
 
-def member(cluster, role: str, **enterprise) -> tuple[User, Enterprise]:
-    user = UserFactory()
-    company = EnterpriseFactory(**enterprise)
-    EnterpriseUserFactory(user=user, enterprise=company)
-    MembershipFactory(
-        cluster=cluster,
-        enterprise=company,
-        role=role,
-        partner_tier="certified" if role == MembershipRole.PARTNER else "",
-    )
-    return user, company
-
-
 def build_scene(*, capacity: int = 2, slug: str | None = None) -> Scene:
     cluster = ClusterFactory(**({"slug": slug} if slug else {}))
     staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
-    sme_user, sme = member(cluster, MembershipRole.SME)
-    other_sme_user, other_sme = member(cluster, MembershipRole.SME)
-    partner_user, partner = member(cluster, MembershipRole.PARTNER, industry_code="I65")
-    other_partner_user, other_partner = member(cluster, MembershipRole.PARTNER, industry_code="I65")
+    sme_user, sme = approved_member(cluster, MembershipRole.SME)
+    other_sme_user, other_sme = approved_member(cluster, MembershipRole.SME)
+    partner_user, partner = approved_member(cluster, MembershipRole.PARTNER, industry_code="I65")
+    other_partner_user, other_partner = approved_member(cluster, MembershipRole.PARTNER, industry_code="I65")
     offering = PublishedOfferingFactory(cluster=cluster, partner=partner, capacity=capacity, membership=False)
     machine = MachineFactory(cluster=cluster, partner=partner)
     return Scene(

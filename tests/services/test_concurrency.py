@@ -1,9 +1,6 @@
 """Concurrent decisions on one offering: the row lock makes exactly one of them win."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from cluster_platform.exceptions import InvalidTransition
 from cluster_platform.models import AuditLog
@@ -13,6 +10,7 @@ from services.taxonomy import category_tree_sync
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
 from tests.enterprises.factories import EnterpriseFactory
 from tests.services.factories import OfferingFactory
+from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,26 +21,12 @@ def taxonomy():
     category_tree_sync(Category)
 
 
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except InvalidTransition:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(outcomes)
+def _outcomes(results):
+    """Name each racer's result: "ok" or "conflict" (a lost race); anything else fails the test."""
+    for result in results:
+        if isinstance(result, Exception) and not isinstance(result, InvalidTransition):
+            raise result
+    return sorted("conflict" if isinstance(result, InvalidTransition) else "ok" for result in results)
 
 
 def test_approve_and_reject_race_one_wins():
@@ -50,9 +34,11 @@ def test_approve_and_reject_race_one_wins():
     admin, operator = ClusterStaffFactory(cluster=cluster).user, ClusterStaffFactory(cluster=cluster).user
     offering = OfferingFactory(cluster=cluster, partner=EnterpriseFactory(), status=OfferingStatus.PENDING)
 
-    outcomes = _race(
-        lambda: offering_approve(offering=offering, by=admin),
-        lambda: offering_reject(offering=offering, by=operator, reason="重复"),
+    outcomes = _outcomes(
+        race(
+            lambda: offering_approve(offering=offering, by=admin),
+            lambda: offering_reject(offering=offering, by=operator, reason="重复"),
+        )
     )
     assert outcomes == ["conflict", "ok"]
     assert AuditLog.objects.count() == 1
@@ -66,7 +52,7 @@ def test_edit_racing_a_revision_approval_leaves_one_pending_or_applied():
     offering = OfferingFactory(cluster=cluster, partner=EnterpriseFactory(), title="设备上云")
     _offering, revision = offering_update(offering=offering, changes={"title": "设备上云服务"}, by=None)
 
-    _race(
+    race(
         lambda: offering_revision_approve(revision=revision, by=admin),
         lambda: offering_update(offering=offering, changes={"title": "设备上云与运维"}, by=None),
     )

@@ -1,52 +1,30 @@
 """Concurrency guarantees on real PostgreSQL: threads, each with its own database connection."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from cluster_platform.exceptions import Conflict
 from enterprises.models import MembershipRole
 from services.models import Booking, Engagement
 from services.services_delivery import booking_create, engagement_transition
-from tests.services.delivery_scene import build_scene, member
+from tests.enterprises.factories import approved_member
+from tests.services.delivery_scene import build_scene
 from tests.services.factories_delivery import EngagementFactory, local_slot
+from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(jobs):
-    """Run the callables at once (released together by a barrier); return their results or errors."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_accepts_cannot_exceed_capacity():
     scene = build_scene(capacity=1)
     requests = [
-        EngagementFactory(offering=scene.offering, sme=member(scene.cluster, MembershipRole.SME)[1])
+        EngagementFactory(offering=scene.offering, sme=approved_member(scene.cluster, MembershipRole.SME)[1])
         for _ in range(6)
     ]
 
-    results = _race(
-        [
+    results = race(
+        *[
             lambda e=engagement: engagement_transition(
                 cluster=scene.cluster, engagement=e, action="accept", by=scene.partner_user
             )
@@ -62,7 +40,7 @@ def test_concurrent_accepts_cannot_exceed_capacity():
 
 def test_twenty_concurrent_conflicting_bookings_exactly_one_wins():
     scene = build_scene()
-    smes = [member(scene.cluster, MembershipRole.SME) for _ in range(4)]
+    smes = [approved_member(scene.cluster, MembershipRole.SME) for _ in range(4)]
     base_start, _ = local_slot(5, 10)
     # Twenty different slots that all cover 11:00-11:30, so any two of them overlap.
     slots = [
@@ -70,8 +48,8 @@ def test_twenty_concurrent_conflicting_bookings_exactly_one_wins():
         for i in range(20)
     ]
 
-    results = _race(
-        [
+    results = race(
+        *[
             lambda i=i, slot=slot: booking_create(
                 cluster=scene.cluster,
                 machine=scene.machine,
@@ -92,10 +70,10 @@ def test_twenty_concurrent_conflicting_bookings_exactly_one_wins():
 
 def test_concurrent_bookings_of_disjoint_slots_all_succeed():
     scene = build_scene()
-    sme_user, sme = member(scene.cluster, MembershipRole.SME)
+    sme_user, sme = approved_member(scene.cluster, MembershipRole.SME)
     day_start, _ = local_slot(6, 8)
-    results = _race(
-        [
+    results = race(
+        *[
             lambda h=h: booking_create(
                 cluster=scene.cluster,
                 machine=scene.machine,
