@@ -174,3 +174,42 @@ def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
     assert "/api/v1/clusters/<cluster_slug>/gizmo-report.<format>" in {e.template for e in report.endpoints}
     assert not [p for p in report.problems if "gizmo-report" in p]
     assert report.requests == 2 * 2  # GET and OPTIONS, from A's and from B's URL
+
+
+@pytest.mark.urls("tests.tenancy.sloppy_reference_urls")
+def test_the_harness_reports_filters_and_bodies_that_reach_into_another_cluster(world):
+    report = harness.attack(world, scenarios=("b",))
+    problems = "\n".join(report.problems)
+
+    # the parameters come from the filterset (and the schema), A's ids go into each of them
+    endpoint = next(e for e in report.endpoints if "sloppy-memberships" in e.template)
+    assert {"enterprise", "owner"} <= set(harness.query_parameters(endpoint, "get"))
+    assert report.query_requests
+    # a filter method that starts again from every row lists A's memberships through B's URL
+    assert "(b) admin GET /api/v1/clusters/<cluster_slug>/sloppy-memberships/" in problems
+    assert "?enterprise=<enterprises.Enterprise> -> 200: leaks" in problems
+    assert "enterprises.Membership" in problems
+    # a model choice among every enterprise tells A's ids from unknown ones
+    assert "?owner=<enterprises.Enterprise> -> 200, an unknown id -> 400" in problems
+    # a body id looked up outside the cluster makes B's new row point at A's offering
+    assert "(b) sme POST /api/v1/clusters/<cluster_slug>/sloppy-feedback/ with A ids in the body" in problems
+    assert (
+        "made rows outside cluster A point at A's rows: matching.RecommendationFeedback.offering" in problems
+    )
+
+
+def test_platform_routes_show_and_change_nothing_of_a(world):
+    """Outside the cluster prefix: enterprises, policy matches, the policy library and its import
+    jobs, notifications, the caller's account, the questionnaire."""
+    report = harness.attack_platform(world)
+
+    templates = {e.template for e in report.endpoints}
+    assert {
+        "/api/v1/me/",
+        "/api/v1/notifications/",
+        "/api/v1/policies/",
+        "/api/v1/policy-imports/",
+    } <= templates
+    assert "/api/v1/enterprises/<enterprise_id>/policy-matches/" in templates
+    assert not any(t.startswith("/api/v1/clusters/<cluster_slug>/") for t in templates)
+    _fail_with(report.problems, HINT)
