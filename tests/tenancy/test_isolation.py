@@ -192,7 +192,10 @@ def test_the_harness_reports_filters_and_bodies_that_reach_into_another_cluster(
     # a model choice among every enterprise tells A's ids from unknown ones
     assert "?owner=<enterprises.Enterprise> -> 200, an unknown id -> 400" in problems
     # a body id looked up outside the cluster makes B's new row point at A's offering
-    assert "(b) sme POST /api/v1/clusters/<cluster_slug>/sloppy-feedback/ with A ids in the body" in problems
+    assert (
+        "(b) sme POST /api/v1/clusters/<cluster_slug>/sloppy-feedback/ [SloppyFeedbackViewSet] with A ids"
+        in problems
+    )
     assert (
         "made rows outside cluster A point at A's rows: matching.RecommendationFeedback.offering" in problems
     )
