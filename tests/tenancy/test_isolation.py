@@ -93,6 +93,11 @@ def test_the_world_has_every_role_and_some_secrets(world):
     assert {"enterprises.Enterprise", "cluster_platform.User"} <= labels
     assert str(world.a.cluster.pk) not in victim.secret_ids  # clusters are listed publicly
     assert not set(victim.secret_ids) & {str(world.b.sme.pk), str(world.b.sme_user.pk)}
+    # the SME in both clusters is known to B; what it does in A is A's
+    assert str(world.shared.pk) not in victim.secret_ids
+    assert "enterprises.Assessment" in {
+        victim.secret_ids.get(str(a.pk)) for a in world.shared.assessments.all()
+    }
 
 
 def test_base_viewset_refuses_to_let_subclasses_own_the_queryset():
@@ -216,3 +221,33 @@ def test_platform_routes_show_and_change_nothing_of_a(world):
     assert "/api/v1/enterprises/<enterprise_id>/policy-matches/" in templates
     assert not any(t.startswith("/api/v1/clusters/<cluster_slug>/") for t in templates)
     _fail_with(report.problems, HINT)
+
+
+def _mentions_a(response, world) -> bool:
+    text = response.content.decode()
+    return any(
+        marker in text for marker in (world.a.cluster.slug, str(world.a.cluster.pk), world.a.cluster.name)
+    )
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_bs_staff_see_the_shared_member_without_its_life_in_a(world, client_for, role):
+    """An SME in both clusters: B's agency sees its profile, assessments, recommendations and
+    policy matches as a member of B; nothing says it is also in A."""
+    client = client_for(world.b.user_for(role))
+    prefix = f"/api/v1/clusters/{world.b.cluster.slug}"
+    shared = world.shared.pk
+    urls = [
+        f"{prefix}/members/{shared}/",
+        f"{prefix}/members/{shared}/policy-matches/",
+        f"{prefix}/assessments/?enterprise={shared}",
+        f"{prefix}/recommendations/?sme={shared}",
+        f"{prefix}/demands/",
+        f"{prefix}/memberships/?enterprise={shared}",
+    ]
+    victim = harness.victim_of(world)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert not victim.leaked(response.content.decode(), set()), url
+        assert not _mentions_a(response, world), url
