@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from policies.models import Policy, PolicyImportJob
 from tests.tenancy import harness
 from tests.tenancy.world import ATTACKER_ROLES, build_world
 
@@ -251,3 +252,21 @@ def test_bs_staff_see_the_shared_member_without_its_life_in_a(world, client_for,
         assert response.status_code == 200, (url, response.status_code)
         assert not victim.leaked(response.content.decode(), set()), url
         assert not _mentions_a(response, world), url
+
+
+def test_the_platform_library_holds_no_clusters_local_policies(world, client_for):
+    """A cluster's local policies live in that cluster's view only (drafts for its staff): the
+    platform library neither lists, finds nor shows them, published or not, and a cluster's
+    import jobs are not platform imports."""
+    local = list(Policy.objects.filter(cluster=world.a.cluster))
+    assert {policy.status for policy in local} >= {"draft", "published"}
+    job = PolicyImportJob.objects.get(cluster=world.a.cluster)
+    for user in (None, world.b.admin, world.b.sme_user):
+        client = client_for(user)
+        for query in ("", "?q=A集群", f"?issuer={world.a.cluster.agency_name}"):
+            listed = client.get(f"/api/v1/policies/{query}&page_size=100".replace("/&", "/?"))
+            assert listed.status_code == 200
+            assert not {row["id"] for row in listed.json()["results"]} & {str(p.pk) for p in local}
+        for policy in local:
+            assert client.get(f"/api/v1/policies/{policy.pk}/").status_code == 404
+        assert client.get(f"/api/v1/policy-imports/{job.pk}/").status_code in (401, 403, 404)

@@ -112,6 +112,13 @@ CASES = [
         lambda w: {"partner": str(w.a.partner.pk)},
     ),
     (
+        "membership application for A's SME",
+        "sme",
+        "memberships/",
+        lambda w, s: {"enterprise": str(w.b.sme.pk), "role": "partner"},
+        lambda w: {"enterprise": str(w.a.sme.pk)},
+    ),
+    (
         "demand in the name of A's SME",
         "sme",
         "demands/",
