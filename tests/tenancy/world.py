@@ -85,6 +85,7 @@ def _shared_enterprise(world: World) -> Enterprise:
     assessment, a demand and a recommendation there. B's staff legitimately see the enterprise;
     its life in A (and the fact that it is a member there) stays A's."""
     from matching.models import MatchRun, MatchRunStatus
+    from services.models import Offering
     from tests.matching.factories import AssessmentFactory, DemandFactory, RecommendationFactory
     from tests.matching.factories import OfferingFactory as MatchingOfferingFactory
 
@@ -95,7 +96,9 @@ def _shared_enterprise(world: World) -> Enterprise:
     a = world.a.cluster
     AssessmentFactory(cluster=a, enterprise=shared)
     demand = DemandFactory(cluster=a, sme=shared, title="两地企业在A集群的需求")
-    offering = MatchingOfferingFactory(cluster=a, partner=world.a.partner, status="draft")
+    offering = Offering.objects.filter(cluster=a).order_by("pk").first() or MatchingOfferingFactory(
+        cluster=a, partner=world.a.partner
+    )
     run = MatchRun.objects.create(cluster=a, trigger="manual", status=MatchRunStatus.COMPLETED)
     RecommendationFactory(cluster=a, run=run, sme=shared, demand=demand, offering=offering)
     return shared
@@ -103,7 +106,6 @@ def _shared_enterprise(world: World) -> Enterprise:
 
 def build_world() -> World:
     world = World(a=_people("victim-a"), b=_people("attacker-b"))
-    world.shared = _shared_enterprise(world)
     for app in LOCAL_APPS:
         try:
             module = importlib.import_module(f"tests.{app}.world")
@@ -112,4 +114,5 @@ def build_world() -> World:
                 raise
             continue
         module.build(world)
+    world.shared = _shared_enterprise(world)
     return world
