@@ -282,6 +282,12 @@ class Victim:
                 raise CannotExercise(
                     f"cluster_field {cluster_field!r} is not a path from {model._meta.label} to a cluster"
                 ) from None
+            lookup = getattr(cls, "lookup_field", "pk")
+            if lookup not in ("pk", "id"):
+                # A lookup that is not the row's own id (an enterprise id for a membership) may
+                # name a row of another cluster too: such a row does not name A's object alone.
+                elsewhere = model._base_manager.exclude(**{cluster_field: self.cluster}).values(lookup)
+                in_a = in_a.exclude(**{f"{lookup}__in": elsewhere})
             rows = list(in_a.distinct().order_by("pk")[:200])
         else:
             rows = self.rows.get(model, [])
