@@ -346,7 +346,7 @@ _INSERT_ROWS = f"""
         JOIN {_OFFERING} offering
           ON offering.id = planned.offering_id AND offering.cluster_id = %(cluster)s
          AND offering.status = '{OfferingStatus.PUBLISHED}'
-        LEFT JOIN {_DEMAND} demand ON demand.id = planned.demand_id
+        LEFT JOIN {_DEMAND} demand ON demand.id = planned.demand_id AND demand.cluster_id = %(cluster)s
         WHERE planned.demand_id IS NULL OR demand.status = '{DemandStatus.OPEN}'
     )
     INSERT INTO {_RECOMMENDATION}

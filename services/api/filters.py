@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from cluster_platform.reference import validate_region_code
 from enterprises.models import SizeClass
-from services.models import Category, DeliveryMode, DemandStatus, OfferingStatus
+from services.models import Category, DeliveryMode, DemandStatus, OfferingRevision, OfferingStatus
 from services.selectors import (
     OFFERING_ORDERINGS,
     category_descendant_codes,
@@ -110,3 +110,13 @@ class DemandFilter(django_filters.FilterSet):
             for field in DEMAND_ORDERINGS[key]
         ]
         return queryset.order_by(*fields)
+
+
+class OfferingRevisionFilter(django_filters.FilterSet):
+    # A plain id filter: a model choice over every offering would answer 400 for an unknown id and
+    # 200 for another cluster's, telling that it exists.
+    offering = django_filters.UUIDFilter(field_name="offering_id")
+
+    class Meta:
+        model = OfferingRevision
+        fields = ["status", "offering"]

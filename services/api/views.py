@@ -18,7 +18,7 @@ from cluster_platform.api.permissions import (
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from enterprises.models import Enterprise
 from services import selectors, services
-from services.api.filters import DemandFilter, OfferingFilter
+from services.api.filters import DemandFilter, OfferingFilter, OfferingRevisionFilter
 from services.api.serializers import (
     CategorySerializer,
     CategoryTreeSerializer,
@@ -224,7 +224,7 @@ class OfferingRevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     model = OfferingRevision
     serializer_class = OfferingRevisionSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_fields = ["status", "offering"]
+    filterset_class = OfferingRevisionFilter
     action_permissions = {
         "list": [IsClusterStaff | IsClusterPartner],
         "retrieve": [IsClusterStaff | IsClusterPartner],

@@ -308,12 +308,21 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSco
         return selectors_delivery.review_list(roles=self.roles)
 
 
+class PartnerRatingFilter(django_filters.FilterSet):
+    # An id filter, not a choice among all enterprises (which would tell which ids exist).
+    partner = django_filters.UUIDFilter(field_name="partner_id")
+
+    class Meta:
+        model = PartnerRating
+        fields = ["partner"]
+
+
 class PartnerRatingViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     """Partners' ratings in this cluster (Bayesian average), best first; public."""
 
     model = PartnerRating
     serializer_class = PartnerRatingSerializer
-    filterset_fields = ["partner"]
+    filterset_class = PartnerRatingFilter
     filter_backends = [DjangoFilterBackend]
     permission_classes = [ReadOnly]
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from policies.models import Policy, PolicyImportJob
 from tests.tenancy import harness
 from tests.tenancy.world import ATTACKER_ROLES, build_world
 
@@ -93,6 +94,11 @@ def test_the_world_has_every_role_and_some_secrets(world):
     assert {"enterprises.Enterprise", "cluster_platform.User"} <= labels
     assert str(world.a.cluster.pk) not in victim.secret_ids  # clusters are listed publicly
     assert not set(victim.secret_ids) & {str(world.b.sme.pk), str(world.b.sme_user.pk)}
+    # the SME in both clusters is known to B; what it does in A is A's
+    assert str(world.shared.pk) not in victim.secret_ids
+    assert "enterprises.Assessment" in {
+        victim.secret_ids.get(str(a.pk)) for a in world.shared.assessments.all()
+    }
 
 
 def test_base_viewset_refuses_to_let_subclasses_own_the_queryset():
@@ -174,3 +180,93 @@ def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
     assert "/api/v1/clusters/<cluster_slug>/gizmo-report.<format>" in {e.template for e in report.endpoints}
     assert not [p for p in report.problems if "gizmo-report" in p]
     assert report.requests == 2 * 2  # GET and OPTIONS, from A's and from B's URL
+
+
+@pytest.mark.urls("tests.tenancy.sloppy_reference_urls")
+def test_the_harness_reports_filters_and_bodies_that_reach_into_another_cluster(world):
+    report = harness.attack(world, scenarios=("b",))
+    problems = "\n".join(report.problems)
+
+    # the parameters come from the filterset (and the schema), A's ids go into each of them
+    endpoint = next(e for e in report.endpoints if "sloppy-memberships" in e.template)
+    assert {"enterprise", "owner"} <= set(harness.query_parameters(endpoint, "get"))
+    assert report.query_requests
+    # a filter method that starts again from every row lists A's memberships through B's URL
+    assert "(b) admin GET /api/v1/clusters/<cluster_slug>/sloppy-memberships/" in problems
+    assert "?enterprise=<enterprises.Enterprise> -> 200: leaks" in problems
+    assert "enterprises.Membership" in problems
+    # a model choice among every enterprise tells A's ids from unknown ones
+    assert "?owner=<enterprises.Enterprise> -> 200, an unknown id -> 400" in problems
+    # a body id looked up outside the cluster makes B's new row point at A's offering
+    assert (
+        "(b) sme POST /api/v1/clusters/<cluster_slug>/sloppy-feedback/ [SloppyFeedbackViewSet] with A ids"
+        in problems
+    )
+    assert (
+        "made rows outside cluster A point at A's rows: matching.RecommendationFeedback.offering" in problems
+    )
+
+
+def test_platform_routes_show_and_change_nothing_of_a(world):
+    """Outside the cluster prefix: enterprises, policy matches, the policy library and its import
+    jobs, notifications, the caller's account, the questionnaire."""
+    report = harness.attack_platform(world)
+
+    templates = {e.template for e in report.endpoints}
+    assert {
+        "/api/v1/me/",
+        "/api/v1/notifications/",
+        "/api/v1/policies/",
+        "/api/v1/policy-imports/",
+    } <= templates
+    assert "/api/v1/enterprises/<enterprise_id>/policy-matches/" in templates
+    assert not any(t.startswith("/api/v1/clusters/<cluster_slug>/") for t in templates)
+    _fail_with(report.problems, HINT)
+
+
+def _mentions_a(response, world) -> bool:
+    text = response.content.decode()
+    return any(
+        marker in text for marker in (world.a.cluster.slug, str(world.a.cluster.pk), world.a.cluster.name)
+    )
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_bs_staff_see_the_shared_member_without_its_life_in_a(world, client_for, role):
+    """An SME in both clusters: B's agency sees its profile, assessments, recommendations and
+    policy matches as a member of B; nothing says it is also in A."""
+    client = client_for(world.b.user_for(role))
+    prefix = f"/api/v1/clusters/{world.b.cluster.slug}"
+    shared = world.shared.pk
+    urls = [
+        f"{prefix}/members/{shared}/",
+        f"{prefix}/members/{shared}/policy-matches/",
+        f"{prefix}/assessments/?enterprise={shared}",
+        f"{prefix}/recommendations/?sme={shared}",
+        f"{prefix}/demands/",
+        f"{prefix}/memberships/?enterprise={shared}",
+    ]
+    victim = harness.victim_of(world)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert not victim.leaked(response.content.decode(), set()), url
+        assert not _mentions_a(response, world), url
+
+
+def test_the_platform_library_holds_no_clusters_local_policies(world, client_for):
+    """A cluster's local policies live in that cluster's view only (drafts for its staff): the
+    platform library neither lists, finds nor shows them, published or not, and a cluster's
+    import jobs are not platform imports."""
+    local = list(Policy.objects.filter(cluster=world.a.cluster))
+    assert {policy.status for policy in local} >= {"draft", "published"}
+    job = PolicyImportJob.objects.get(cluster=world.a.cluster)
+    for user in (None, world.b.admin, world.b.sme_user):
+        client = client_for(user)
+        for query in ("", "?q=A集群", f"?issuer={world.a.cluster.agency_name}"):
+            listed = client.get(f"/api/v1/policies/{query}&page_size=100".replace("/&", "/?"))
+            assert listed.status_code == 200
+            assert not {row["id"] for row in listed.json()["results"]} & {str(p.pk) for p in local}
+        for policy in local:
+            assert client.get(f"/api/v1/policies/{policy.pk}/").status_code == 404
+        assert client.get(f"/api/v1/policy-imports/{job.pk}/").status_code in (401, 403, 404)

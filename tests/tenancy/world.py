@@ -52,6 +52,8 @@ class World:
     b: ClusterPeople
     public_ids: set[str] = field(default_factory=set)
     public_actions: set[str] = field(default_factory=set)
+    # An SME member of both clusters: B's people see it, and nothing of what it does in A.
+    shared: Enterprise | None = None
 
 
 def _people(slug: str) -> ClusterPeople:
@@ -78,6 +80,30 @@ def _people(slug: str) -> ClusterPeople:
     )
 
 
+def _shared_enterprise(world: World) -> Enterprise:
+    """An SME that is an approved member of both clusters, with rows in A of its own: an
+    assessment, a demand and a recommendation there. B's staff legitimately see the enterprise;
+    its life in A (and the fact that it is a member there) stays A's."""
+    from matching.models import MatchRun, MatchRunStatus
+    from services.models import Offering
+    from tests.matching.factories import AssessmentFactory, DemandFactory, RecommendationFactory
+    from tests.matching.factories import OfferingFactory as MatchingOfferingFactory
+
+    shared = EnterpriseFactory(name="both clusters SME")
+    EnterpriseUserFactory(enterprise=shared)
+    for cluster in (world.a.cluster, world.b.cluster):
+        MembershipFactory(cluster=cluster, enterprise=shared, role=MembershipRole.SME)
+    a = world.a.cluster
+    AssessmentFactory(cluster=a, enterprise=shared)
+    demand = DemandFactory(cluster=a, sme=shared, title="两地企业在A集群的需求")
+    offering = Offering.objects.filter(cluster=a).order_by("pk").first() or MatchingOfferingFactory(
+        cluster=a, partner=world.a.partner
+    )
+    run = MatchRun.objects.create(cluster=a, trigger="manual", status=MatchRunStatus.COMPLETED)
+    RecommendationFactory(cluster=a, run=run, sme=shared, demand=demand, offering=offering)
+    return shared
+
+
 def build_world() -> World:
     world = World(a=_people("victim-a"), b=_people("attacker-b"))
     for app in LOCAL_APPS:
@@ -88,4 +114,5 @@ def build_world() -> World:
                 raise
             continue
         module.build(world)
+    world.shared = _shared_enterprise(world)
     return world
