@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from cluster_platform.api.permissions import (
@@ -59,19 +58,6 @@ from services.models import (
 from services.services import engagement_request
 
 
-class StableOrderingFilter(OrderingFilter):
-    """?ordering= with the id appended, so that pages stay deterministic when sort keys tie."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not any(field.lstrip("-") in ("id", "pk") for field in ordering):
-            ordering = [*ordering, "id"]
-        return ordering
-
-
-FILTERS = [DjangoFilterBackend, StableOrderingFilter]
-
-
 def _get_in_cluster(queryset, pk, *, field: str):
     """A row of this cluster by id, or a field-level 400 (never another cluster's row)."""
     if pk is None:
@@ -121,7 +107,6 @@ class EngagementViewSet(
     model = Engagement
     serializer_class = EngagementSerializer
     filterset_class = EngagementFilter
-    filter_backends = FILTERS
     ordering_fields = ["created_at", "updated_at"]
     action_permissions = {
         "list": _ENGAGEMENT_READERS,
@@ -300,7 +285,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSco
     model = Review
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
-    filter_backends = FILTERS
     ordering_fields = ["created_at", "rating"]
     permission_classes = [ReadOnly]
 
@@ -361,7 +345,6 @@ class MachineViewSet(
     model = Machine
     serializer_class = MachineSerializer
     filterset_class = MachineFilter
-    filter_backends = FILTERS
     ordering_fields = ["name", "hourly_rate", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_permissions = {
@@ -517,7 +500,6 @@ class BookingViewSet(
     model = Booking
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
-    filter_backends = FILTERS
     ordering_fields = ["start", "created_at"]
     action_permissions = {
         "list": _BOOKING_READERS,
