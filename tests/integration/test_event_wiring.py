@@ -8,7 +8,7 @@ from enterprises.services import enterprise_update, membership_suspend
 from matching.models import MatchRun, MatchRunTrigger, Recommendation
 from services.models import OfferingStatus
 from services.services import demand_transition, offering_approve, offering_withdraw
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
 from tests.matching.factories import (
     CategoryFactory,
@@ -45,7 +45,7 @@ def test_a_profile_edit_tells_the_enterprise_of_a_policy_it_now_qualifies_for(
 
 def test_suspending_a_membership_reevaluates_membership_rules(django_capture_on_commit_callbacks):
     cluster = ClusterFactory(slug="wuxi-iot")
-    staff = ClusterStaffFactory(cluster=cluster).user
+    staff = staff_member(cluster)
     enterprise = EnterpriseFactory(region_code="320214")
     owner = EnterpriseUserFactory(enterprise=enterprise).user
     membership = MembershipFactory(cluster=cluster, enterprise=enterprise)
@@ -61,7 +61,7 @@ def test_suspending_a_membership_reevaluates_membership_rules(django_capture_on_
 
 def test_publishing_and_withdrawing_an_offering_rescore_matching(django_capture_on_commit_callbacks):
     cluster = ClusterFactory()
-    staff = ClusterStaffFactory(cluster=cluster).user
+    staff = staff_member(cluster)
     category = CategoryFactory(code="wiring-mes")
     sme = sme_member(cluster)
     partner = partner_member(cluster)
@@ -84,7 +84,7 @@ def test_publishing_and_withdrawing_an_offering_rescore_matching(django_capture_
 
 def test_a_cancelled_demand_loses_its_recommendations(django_capture_on_commit_callbacks):
     cluster = ClusterFactory()
-    staff = ClusterStaffFactory(cluster=cluster).user
+    staff = staff_member(cluster)
     category = CategoryFactory(code="wiring-erp")
     sme = sme_member(cluster)
     owner = EnterpriseUserFactory(enterprise=sme).user

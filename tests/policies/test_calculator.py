@@ -11,8 +11,13 @@ from rest_framework.settings import api_settings
 
 from policies.calculator import enterprise_policy_matches
 from policies.models import PolicyLevel, PolicyStatus
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
+from tests.enterprises.factories import (
+    EnterpriseFactory,
+    EnterpriseUserFactory,
+    MembershipFactory,
+    member_user,
+)
 from tests.policies.factories_eligibility import EligibilityPolicyFactory
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +212,7 @@ def member_url(cluster, enterprise):
 
 @pytest.mark.parametrize("role", ["admin", "operator", "viewer"])
 def test_cluster_staff_see_an_sme_members_matches(setting, client_for, role):
-    staff = ClusterStaffFactory(cluster=setting["wuxi"], role=role).user
+    staff = staff_member(setting["wuxi"], role)
     response = client_for(staff).get(member_url(setting["wuxi"], setting["enterprise"]))
     assert response.status_code == 200
     eligible = titles(response.json()["eligible"])
@@ -217,15 +222,13 @@ def test_cluster_staff_see_an_sme_members_matches(setting, client_for, role):
 @pytest.mark.parametrize(
     ("who", "status"), [("anonymous", 401), ("member", 403), ("owner", 403), ("other_staff", 403)]
 )
-def test_member_matches_are_for_this_clusters_staff_only(
-    setting, client_for, member_user_factory, who, status
-):
+def test_member_matches_are_for_this_clusters_staff_only(setting, client_for, who, status):
     wuxi = setting["wuxi"]
     user = {
         "anonymous": None,
-        "member": member_user_factory(wuxi),
+        "member": member_user(wuxi).user,
         "owner": setting["owner"],
-        "other_staff": ClusterStaffFactory(cluster=setting["other"]).user,
+        "other_staff": staff_member(setting["other"]),
     }[who]
     response = client_for(user).get(member_url(wuxi, setting["enterprise"]))
     assert response.status_code == status
@@ -234,7 +237,7 @@ def test_member_matches_are_for_this_clusters_staff_only(
 
 def test_non_members_and_partners_answer_404(setting, client_for):
     wuxi = setting["wuxi"]
-    staff = ClusterStaffFactory(cluster=wuxi).user
+    staff = staff_member(wuxi)
     partner = MembershipFactory(cluster=wuxi, role="partner", partner_tier="certified").enterprise
     pending = MembershipFactory(cluster=wuxi, role="sme", status="pending").enterprise
     elsewhere = MembershipFactory(cluster=setting["other"], role="sme").enterprise

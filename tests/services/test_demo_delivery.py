@@ -7,7 +7,7 @@ from services import demo_delivery
 from services.models import Booking, Engagement, EngagementEvent, Machine, Review
 from services.selectors_delivery import cluster_machine_utilisation
 from tests.cluster_platform.factories import ClusterFactory
-from tests.enterprises.factories import approved_member
+from tests.enterprises.factories import member_user
 from tests.services.factories_delivery import PublishedOfferingFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +19,9 @@ def _counts():
 
 def test_demo_seeds_the_wuxi_fleet_and_engagements_idempotently():
     wuxi = ClusterFactory(slug="wuxi-iot")
-    partners = [approved_member(wuxi, MembershipRole.PARTNER, industry_code="M73")[1] for _ in range(5)]
+    partners = [member_user(wuxi, MembershipRole.PARTNER, industry_code="M73")[1] for _ in range(5)]
     for _ in range(4):
-        approved_member(wuxi, MembershipRole.SME)
+        member_user(wuxi, MembershipRole.SME)
     for partner in partners[:3]:
         PublishedOfferingFactory(cluster=wuxi, partner=partner, membership=False, capacity=3)
     ClusterFactory(slug="gd-bags")  # no offerings: skipped and said so

@@ -20,8 +20,13 @@ from dataclasses import dataclass, field
 
 from cluster_platform.models import Cluster, StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
+from tests.enterprises.factories import (
+    EnterpriseFactory,
+    EnterpriseUserFactory,
+    MembershipFactory,
+    member_user,
+)
 
 LOCAL_APPS = ["cluster_platform", "enterprises", "services", "policies", "matching"]
 ATTACKER_ROLES = ["anonymous", "sme", "partner", "admin", "operator", "viewer"]
@@ -58,15 +63,10 @@ class World:
 
 def _people(slug: str) -> ClusterPeople:
     cluster = ClusterFactory(slug=slug)
-    staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
-    sme_user, partner_user = UserFactory(), UserFactory()
-    sme = EnterpriseFactory(name=f"{slug} SME")
-    partner = EnterpriseFactory(name=f"{slug} partner", industry_code="I65")
-    EnterpriseUserFactory(enterprise=sme, user=sme_user)
-    EnterpriseUserFactory(enterprise=partner, user=partner_user)
-    MembershipFactory(cluster=cluster, enterprise=sme, role=MembershipRole.SME)
-    MembershipFactory(
-        cluster=cluster, enterprise=partner, role=MembershipRole.PARTNER, partner_tier="certified"
+    staff = {role: staff_member(cluster, role) for role in StaffRole.values}
+    sme_user, sme = member_user(cluster, MembershipRole.SME, name=f"{slug} SME")
+    partner_user, partner = member_user(
+        cluster, MembershipRole.PARTNER, name=f"{slug} partner", industry_code="I65"
     )
     return ClusterPeople(
         cluster=cluster,
