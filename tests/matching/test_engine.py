@@ -4,10 +4,10 @@ import random
 
 import pytest
 
+from cluster_platform.text import content_terms
 from matching import engine as e
 from matching.models import DEFAULT_WEIGHTS
 from matching.reference_scorer import ReferenceBM25, score_subject
-from matching.text import tokenize
 
 ONLY = {name: 0.0 for name in e.FEATURES}
 
@@ -108,11 +108,11 @@ def test_maturity_level_and_weakest_dimension():
 
 def test_text_is_bm25_scaled_to_the_best_offering():
     offerings = [
-        offering(text=tuple(tokenize("MES 生产管理系统 实施 排产"))),
-        offering(text=tuple(tokenize("直播 电商 营销 代运营"))),
-        offering(text=tuple(tokenize("MES 系统 选型 咨询"))),
+        offering(text=tuple(content_terms("MES 生产管理系统 实施 排产"))),
+        offering(text=tuple(content_terms("直播 电商 营销 代运营"))),
+        offering(text=tuple(content_terms("MES 系统 选型 咨询"))),
     ]
-    values = value("text", subject(text=tuple(tokenize("MES 排产"))), offerings)
+    values = value("text", subject(text=tuple(content_terms("MES 排产"))), offerings)
     assert values[0] == pytest.approx(1.0)
     assert values[1] == 0.0
     assert 0 < values[2] < 1
