@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from cluster_platform.api import schema  # noqa: F401  (registers the token scheme for the docs)
 from cluster_platform.api.views import api_root
 
 # Every cluster-owned resource lives under this prefix; the isolation tests walk it.

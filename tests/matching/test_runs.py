@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from enterprises.assessment_services import assessment_submit
+from enterprises.services.assessments import assessment_submit
 from matching.engine import contributions_expand
 from matching.models import (
     FeedbackKind,
