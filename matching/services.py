@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
-from matching import engine
+from matching import engine, explanations
 from matching.models import (
     FEATURES,
     DismissReason,
@@ -163,7 +163,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
         prepared=prepared,
     )
     scored = time.perf_counter()
-    explainer = engine.Explainer(inputs.weights)
+    explainer = explanations.Explainer(inputs.weights)
     # Millions of small containers and no cycles among them: the cyclic collector would only
     # rescan them over and over.
     gc.disable()

@@ -6,6 +6,7 @@ import pytest
 
 from cluster_platform.text import content_terms
 from matching import engine as e
+from matching import explanations
 from matching.models import DEFAULT_WEIGHTS
 from matching.reference_scorer import ReferenceBM25, score_subject
 
@@ -183,13 +184,13 @@ def test_explanation_carries_every_feature_biggest_first():
     o = offering(industries=("C39",), partner_region="320214", rating_bayes=4.7, rating_count=12)
     s = subject(industry_code="C3982", region_code="320214", categories=("mes",))
     (m,) = e.match([o], [s], DEFAULT_WEIGHTS, top_n=1)[0]
-    rows = e.explain(s, o, m.values, DEFAULT_WEIGHTS)
+    rows = explanations.explain(s, o, m.values, DEFAULT_WEIGHTS)
     assert {row["feature"] for row in rows} == set(e.FEATURES)
     assert [row["contribution"] for row in rows] == sorted(
         (row["contribution"] for row in rows), reverse=True
     )
     assert sum(row["contribution"] for row in rows) == pytest.approx(m.score, abs=1e-3)
-    line = e.explanation_line(rows)
+    line = explanations.explanation_line(rows)
     assert "category mes +0.20" in line
     assert "industry C39 +0.09" in line  # division level: 0.6 x 0.15
     reasons = {row["feature"]: row["reason"] for row in rows}

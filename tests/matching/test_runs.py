@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from enterprises.services.assessments import assessment_submit
-from matching.engine import contributions_expand
+from matching.explanations import contributions_expand
 from matching.models import (
     FeedbackKind,
     MatchChunk,
