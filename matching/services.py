@@ -110,7 +110,7 @@ def _enqueue_plan(run_id, *, queue: str | None) -> None:
     from matching.tasks import match_run_plan_task
 
     options = {"queue": queue} if queue else {}
-    transaction.on_commit(lambda: match_run_plan_task.apply_async(args=[str(run_id)], **options))
+    match_run_plan_task.apply_async_on_commit(args=[str(run_id)], **options)
 
 
 def _enqueue_chunks(chunk_ids: list[int], *, queue: str | None) -> None:
@@ -118,6 +118,8 @@ def _enqueue_chunks(chunk_ids: list[int], *, queue: str | None) -> None:
 
     options = {"queue": queue} if queue else {}
 
+    # One callback sends the whole batch (a run has hundreds of chunks), rather than one
+    # `apply_async_on_commit` callback per chunk.
     def send():
         for chunk_id in chunk_ids:
             match_chunk_write_task.apply_async(args=[chunk_id], **options)
