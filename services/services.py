@@ -18,7 +18,7 @@ from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
 from cluster_platform.transitions import transition_target
 from enterprises.models import Enterprise, MembershipRole, SizeClass
-from enterprises.selectors import is_approved_member
+from enterprises.selectors.memberships import is_approved_member
 from services import engagement_flow, signals
 from services.models import (
     Category,

@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy
 
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
-from cluster_platform.selectors import ClusterRoles, cluster_roles_for
+from cluster_platform.selectors import ClusterRoles
 from cluster_platform.services import audit_record, notification_send
 from enterprises.models import Enterprise, EnterpriseUser, MembershipRole
-from enterprises.selectors import is_approved_member
+from enterprises.selectors.memberships import is_approved_member
+from enterprises.selectors.roles import cluster_roles_for
 from services import engagement_flow, signals, slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,

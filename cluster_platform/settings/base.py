@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "services",
     "policies",
     "matching",
+    "demo",
 ]
 
 MIDDLEWARE = [

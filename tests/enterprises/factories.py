@@ -4,6 +4,7 @@ import factory
 
 from cluster_platform.models import User
 from enterprises.models import (
+    Assessment,
     Enterprise,
     EnterpriseRole,
     EnterpriseUser,
@@ -46,6 +47,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     role = MembershipRole.SME
     status = MembershipStatus.APPROVED
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    cluster = factory.SubFactory(ClusterFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    questionnaire_version = "v1"
+    answers = factory.LazyFunction(dict)
+    score = 35
+    level = 1
+    dimension_scores = factory.LazyFunction(
+        lambda: {"foundation": 10, "operation": 10, "management": 10, "outcome": 5}
+    )
+    weakest_dimensions = factory.LazyFunction(lambda: ["operation"])
 
 
 class Member(NamedTuple):

@@ -4,7 +4,8 @@ changes re-score matching. Each goes through the real services and the in-proces
 import pytest
 
 from cluster_platform.models import Notification
-from enterprises.services import enterprise_update, membership_suspend
+from enterprises.services.enterprises import enterprise_update
+from enterprises.services.memberships import membership_suspend
 from matching.models import MatchRun, MatchRunTrigger, Recommendation
 from services.models import OfferingStatus
 from services.services import demand_transition, offering_approve, offering_withdraw

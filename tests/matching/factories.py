@@ -1,6 +1,6 @@
 import factory
 
-from enterprises.models import Assessment, MembershipRole
+from enterprises.models import MembershipRole
 from matching.models import MatchingWeights, MatchRun, MatchRunStatus, MatchRunTrigger, Recommendation
 from services.models import Category, DeliveryMode, Demand, Offering, OfferingStatus, PriceModel
 from tests.cluster_platform.factories import ClusterFactory
@@ -50,22 +50,6 @@ class DemandFactory(factory.django.DjangoModelFactory):
     def categories(self, create, extracted, **kwargs):
         if create and extracted:
             self.categories.set(extracted)
-
-
-class AssessmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Assessment
-
-    cluster = factory.SubFactory(ClusterFactory)
-    enterprise = factory.SubFactory(EnterpriseFactory)
-    questionnaire_version = "v1"
-    answers = factory.LazyFunction(dict)
-    score = 35
-    level = 1
-    dimension_scores = factory.LazyFunction(
-        lambda: {"foundation": 10, "operation": 10, "management": 10, "outcome": 5}
-    )
-    weakest_dimensions = factory.LazyFunction(lambda: ["operation"])
 
 
 class MatchingWeightsFactory(factory.django.DjangoModelFactory):

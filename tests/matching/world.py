@@ -1,8 +1,8 @@
 """Matching's rows in the isolation world: all in cluster A, none public."""
 
 from matching.models import FeedbackKind, MatchingWeights, MatchRun, MatchRunStatus, RecommendationFeedback
+from tests.enterprises.factories import AssessmentFactory
 from tests.matching.factories import (
-    AssessmentFactory,
     CategoryFactory,
     DemandFactory,
     OfferingFactory,

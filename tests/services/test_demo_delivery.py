@@ -2,8 +2,8 @@ import io
 
 import pytest
 
+from demo import delivery as demo_delivery
 from enterprises.models import MembershipRole
-from services import demo_delivery
 from services.models import Booking, Engagement, EngagementEvent, Machine, Review
 from services.selectors_delivery import cluster_machine_utilisation
 from tests.cluster_platform.factories import ClusterFactory

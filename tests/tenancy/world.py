@@ -86,7 +86,8 @@ def _shared_enterprise(world: World) -> Enterprise:
     its life in A (and the fact that it is a member there) stays A's."""
     from matching.models import MatchRun, MatchRunStatus
     from services.models import Offering
-    from tests.matching.factories import AssessmentFactory, DemandFactory, RecommendationFactory
+    from tests.enterprises.factories import AssessmentFactory
+    from tests.matching.factories import DemandFactory, RecommendationFactory
     from tests.matching.factories import OfferingFactory as MatchingOfferingFactory
 
     shared = EnterpriseFactory(name="both clusters SME")

@@ -136,7 +136,7 @@ def _attack(world: World, *, roles, scenarios, urlconf, queries) -> Report:
 
 @functools.lru_cache(maxsize=64)
 def _roles_signature(user, slug):
-    from cluster_platform.selectors import cluster_roles_for
+    from enterprises.selectors.roles import cluster_roles_for
 
     if user is None:
         return None

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: load the demo clusters, their staff, enterprises, services and policies.
 
-Each app that has demo data provides `<app>/demo.py` with `seed(*, stdout)`; the apps run in
+Each subject's demo data is a module of this app with `seed(*, stdout)`; the modules run in
 dependency order (clusters before the enterprises that join them, enterprises before the
 offerings they publish, ...), and every `seed` is idempotent, so the command can run again at
 any time and changes nothing the second time.
@@ -22,25 +22,18 @@ DISCARD_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 # Order matters: each module may use the rows the modules before it created.
 DEMO_MODULES = (
-    "cluster_platform.demo",
-    "enterprises.demo",
-    "services.demo",
-    "policies.demo",
-    "matching.demo",
-    "services.demo_delivery",
-    "policies.demo_rules",
+    "demo.clusters",
+    "demo.enterprises",
+    "demo.catalog",
+    "demo.policies",
+    "demo.matching",
+    "demo.delivery",
+    "demo.policy_rules",
 )
 
 
 def demo_modules() -> list[ModuleType]:
-    modules = []
-    for name in DEMO_MODULES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name != name:  # the module exists but something it imports does not
-                raise
-    return modules
+    return [importlib.import_module(name) for name in DEMO_MODULES]
 
 
 class Command(BaseCommand):

@@ -1,22 +1,9 @@
-"""Reads for the enterprise registry, scoped to what the caller may see."""
+"""Reads of cluster memberships: who is a member of a cluster, in which role."""
 
 from django.db.models import Prefetch, QuerySet
 
 from cluster_platform.models import Cluster
-from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipStatus
-
-
-def enterprise_list_for_user(*, user) -> QuerySet[Enterprise]:
-    """The enterprises a user acts for (as owner or member)."""
-    return Enterprise.objects.filter(users__user=user).order_by("name", "id")
-
-
-def enterprise_users(*, enterprise: Enterprise) -> QuerySet[EnterpriseUser]:
-    return (
-        EnterpriseUser.objects.filter(enterprise=enterprise)
-        .select_related("user")
-        .order_by("user__email", "id")
-    )
+from enterprises.models import Enterprise, Membership, MembershipStatus
 
 
 def membership_list(*, cluster: Cluster) -> QuerySet[Membership]:
@@ -52,9 +39,3 @@ def member_directory(*, cluster: Cluster) -> QuerySet[Enterprise]:
         .prefetch_related(approved_memberships_prefetch(cluster=cluster))
         .order_by("name", "id")
     )
-
-
-def enterprises_verifiable(*, cluster: Cluster) -> QuerySet[Enterprise]:
-    """Enterprises the cluster's agency may verify: those that applied to it and were not rejected."""
-    memberships = Membership.objects.filter(cluster=cluster).exclude(status=MembershipStatus.REJECTED)
-    return Enterprise.objects.filter(id__in=memberships.values("enterprise_id")).order_by("name", "id")

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cluster_platform.models import Cluster
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
-from enterprises.assessment_services import assessment_submit
 from enterprises.models import Assessment, Membership, MembershipRole, MembershipStatus
+from enterprises.services.assessments import assessment_submit
 from matching.models import MatchRun, MatchRunStatus, MatchRunTrigger
 from matching.services import match_run_now
 from services.models import Offering, OfferingStatus

@@ -13,6 +13,7 @@ from enterprises.assessment import (
     questionnaire_load,
 )
 from enterprises.models import Assessment, Enterprise
+from enterprises.signals import assessment_submitted
 
 # The pure validator speaks plain English; these are the translated forms.
 _MESSAGES = {
@@ -49,7 +50,8 @@ def assessment_submit(
     """Score and keep one self-assessment, and make its level the enterprise's current level.
 
     Every assessment is kept (never updated), so the agency can measure the uplift between an
-    enterprise's first and latest one. Matching re-scores the enterprise after commit.
+    enterprise's first and latest one. Matching (subscribed to `assessment_submitted`) re-scores
+    the enterprise after commit.
     """
     try:
         questionnaire = questionnaire_load(questionnaire_version)
@@ -80,8 +82,5 @@ def assessment_submit(
     )
     Enterprise.objects.filter(pk=enterprise.pk).update(digital_maturity_level=result.level)
     enterprise.digital_maturity_level = result.level
-
-    from matching.services import assessment_completed  # matching builds on enterprises, not the reverse
-
-    assessment_completed(assessment)
+    assessment_submitted.send(sender=Assessment, assessment=assessment)
     return assessment

@@ -23,8 +23,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cluster_platform.demo import demo_users, staff_email, sync_rows
 from cluster_platform.models import Cluster, StaffRole, User
+from demo.clusters import demo_users, staff_email, sync_rows
 from enterprises.models import (
     Enterprise,
     EnterpriseRole,
