@@ -28,7 +28,10 @@ from django.utils import timezone
 from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, Membership, MembershipStatus
 from policies.models import Policy, PolicyStatus
-from policies.rules import RuleSet, explain, facts_from_profile, required_facts
+from policies.rules.catalogue import required_facts
+from policies.rules.explanation import explain
+from policies.rules.profile import facts_from_profile
+from policies.rules.ruleset import RuleSet
 
 logger = logging.getLogger(__name__)
 
