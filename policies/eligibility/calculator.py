@@ -4,7 +4,7 @@ Speed (one enterprise against a 50,000-policy library in well under 200 ms):
 - SQL narrows the library to the candidates that can apply: published, in validity, national
   or scoped to the enterprise's province / city / district, plus the local policies of the
   clusters it is an approved member of. Only small columns are read (no rule JSON).
-- Rules are compiled once per process (`policies.rules.RuleSet`: interned conditions, one
+- Rules are compiled once per process (`policies.rules.ruleset.RuleSet`: interned conditions, one
   generated function per rule) and cached by policy id and `updated_at`; only policies
   edited since are fetched and compiled again. Each distinct condition is evaluated once
   per profile, then one pass over the candidates yields eligible / near miss / needs facts.

@@ -4,11 +4,11 @@ Each node compiles to two filters: `sure` (the node is definitely true) and `ref
 is definitely false). `not` swaps them, `all` is AND of `sure` / OR of `refuted`, `any` the
 dual. No SQL NOT is ever applied to a nullable comparison, so an enterprise whose fact is
 NULL satisfies neither filter of a condition on that fact: unknown is not eligible, exactly
-as in the Python evaluator (`policies.rules`), and `not` of an unknown stays unknown.
+as in the Python evaluator (`policies.rules.evaluation`), and `not` of an unknown stays unknown.
 (Django's `~Q(employees__lte=300)` would be TRUE for a NULL employee count.)
 
 Derived facts are SQL expressions: `years_since_founding` is annotated with the same
-full-years formula as `policies.rules.years_between`; `rd_ratio` conditions compare
+full-years formula as `policies.rules.profile.years_between`; `rd_ratio` conditions compare
 `rd_spend` with `ratio × operating_revenue` (revenue > 0), exact in NUMERIC, where a
 division would round.
 """
