@@ -62,6 +62,8 @@ MEMBERSHIP_ROLES = tuple(MembershipRole.values)
 
 
 def codes_of(value) -> list | None:
+    """A region or industry condition's value as a list of codes (one code or several), or None
+    when it is neither (validation reports that)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
@@ -70,12 +72,15 @@ def codes_of(value) -> list | None:
 
 
 def bounds_of(value):
+    """A numeric value, or the [low, high] of `between`, as Decimals: exact comparisons, the same
+    in Python as in SQL NUMERIC."""
     if isinstance(value, list):
         return tuple(Decimal(str(item)) for item in value)
     return Decimal(str(value))
 
 
 def plain(value) -> str:
+    """A number as people write it in messages (no trailing `.0`, no exponent)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, Decimal):
