@@ -33,6 +33,7 @@ from policies.rules.validation import validate_rule
 
 logger = logging.getLogger(__name__)
 
+# Rows read per round trip while streaming the (enterprise, user) pairs to notify.
 BATCH_SIZE = 2000
 REMINDER_DAYS = 7
 KIND_ELIGIBLE = "policy_eligible"
@@ -41,6 +42,8 @@ POLICY_TARGET_TYPE = Policy._meta.label_lower
 
 
 # --- Entry points (enqueue on commit) --------------------------------------------------------
+#
+# The tasks are imported where they are enqueued: `policies.tasks` imports this module.
 
 
 def policy_published(policy: Policy) -> None:
