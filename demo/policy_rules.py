@@ -16,11 +16,11 @@ from decimal import Decimal
 
 from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, MembershipRole, MembershipStatus
-from policies.calculator import enterprise_policy_matches
+from policies.eligibility.calculator import enterprise_policy_matches
+from policies.eligibility.notifications import policies_published
 from policies.models import Policy, PolicyLevel, PolicyStatus
 from policies.records import identity_key, search_document
-from policies.rules import validate_rule
-from policies.services_matching import policies_published
+from policies.rules.validation import validate_rule
 
 SMALL_FIRMS = {"fact": "size_class", "op": "in", "value": ["medium", "small", "micro"]}
 

@@ -18,7 +18,7 @@ from tests.matching.factories import (
     partner_member,
     sme_member,
 )
-from tests.policies.factories_eligibility import EligibilityPolicyFactory
+from tests.policies.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_a_profile_edit_tells_the_enterprise_of_a_policy_it_now_qualifies_for(
 ):
     enterprise = EnterpriseFactory(region_code="320214", employees=800)
     owner = EnterpriseUserFactory(enterprise=enterprise).user
-    policy = EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI)
+    policy = PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI)
 
     with django_capture_on_commit_callbacks(execute=True):
         enterprise_update(enterprise=enterprise, data={"employees": 120}, by=owner)
@@ -50,8 +50,8 @@ def test_suspending_a_membership_reevaluates_membership_rules(django_capture_on_
     enterprise = EnterpriseFactory(region_code="320214")
     owner = EnterpriseUserFactory(enterprise=enterprise).user
     membership = MembershipFactory(cluster=cluster, enterprise=enterprise)
-    outsiders_only = EligibilityPolicyFactory(
-        eligibility_rule={"not": {"fact": "cluster", "op": "member_of", "value": "wuxi-iot"}}
+    outsiders_only = PolicyFactory(
+        live=True, eligibility_rule={"not": {"fact": "cluster", "op": "member_of", "value": "wuxi-iot"}}
     )
 
     with django_capture_on_commit_callbacks(execute=True):

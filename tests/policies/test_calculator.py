@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.settings import api_settings
 
-from policies.calculator import enterprise_policy_matches
+from policies.eligibility.calculator import enterprise_policy_matches
 from policies.models import PolicyLevel, PolicyStatus
 from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
 from tests.enterprises.factories import (
@@ -18,7 +18,7 @@ from tests.enterprises.factories import (
     MembershipFactory,
     member_user,
 )
-from tests.policies.factories_eligibility import EligibilityPolicyFactory
+from tests.policies.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,10 @@ def setting():
     owner = EnterpriseUserFactory(enterprise=enterprise).user
     MembershipFactory(cluster=wuxi, enterprise=enterprise, role="sme")
     MembershipFactory(cluster=other, enterprise=enterprise, role="sme")
-    make = EligibilityPolicyFactory
+
+    def make(**fields):
+        return PolicyFactory(live=True, **fields)
+
     make(
         title="national",
         eligibility_rule={"all": [SMALL]},
@@ -195,7 +198,7 @@ def test_query_count_does_not_grow_with_policies(setting, client_for, django_ass
     client = client_for(setting["owner"])
     client.get(url)
     for _ in range(20):
-        EligibilityPolicyFactory(eligibility_rule=SMALL)
+        PolicyFactory(live=True, eligibility_rule=SMALL)
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
 
@@ -316,7 +319,7 @@ def _rest_framework():
 def test_a_malformed_stored_rule_is_skipped_not_fatal(setting):
     from policies.models import Policy
 
-    broken = EligibilityPolicyFactory(title="broken", eligibility_rule={})
+    broken = PolicyFactory(live=True, title="broken", eligibility_rule={})
     Policy.objects.filter(pk=broken.pk).update(eligibility_rule={"all": [{"fact": "employees"}]})
     matches = enterprise_policy_matches(enterprise=setting["enterprise"])
     listed = [

@@ -16,8 +16,7 @@ from cluster_platform.models import Notification
 from matching import tasks as matching_tasks
 from matching.models import MatchChunk, MatchRun, MatchRunStatus, Recommendation
 from policies.models import Policy, PolicyImportJob, PolicyStatus
-from policies.tasks import policy_import_job_run
-from policies.tasks_matching import policy_match_published
+from policies.tasks import policy_import_job_run, policy_match_published
 from services.models import Demand, DemandStatus, Offering, OfferingStatus
 from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
 from tests.tenancy.harness.victims import victim_of

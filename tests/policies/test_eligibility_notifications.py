@@ -8,9 +8,9 @@ from django.core import mail
 
 from cluster_platform.celery import app
 from cluster_platform.models import Notification
+from policies.eligibility.notifications import enterprise_profile_changed, policy_published
 from policies.models import Policy, PolicyStatus
-from policies.services_matching import enterprise_profile_changed, policy_published
-from policies.tasks_matching import (
+from policies.tasks import (
     enterprise_reevaluate,
     policies_expire_daily,
     policies_remind_closing_daily,
@@ -18,7 +18,7 @@ from policies.tasks_matching import (
 )
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
-from tests.policies.factories_eligibility import EligibilityPolicyFactory
+from tests.policies.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_publishing_notifies_every_user_of_every_eligible_enterprise_once(django
     too_big, _ = enterprise_with_users(region_code="320214", employees=800)
     unknown, _ = enterprise_with_users(region_code="320214", employees=None)
     elsewhere, _ = enterprise_with_users(region_code="440104", employees=80)
-    policy = EligibilityPolicyFactory(status=PolicyStatus.DRAFT, eligibility_rule=SMALL_IN_WUXI)
+    policy = PolicyFactory(live=True, status=PolicyStatus.DRAFT, eligibility_rule=SMALL_IN_WUXI)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         Policy.objects.filter(pk=policy.pk).update(status=PolicyStatus.PUBLISHED)
@@ -67,7 +67,7 @@ def test_publishing_notifies_every_user_of_every_eligible_enterprise_once(django
 
 def test_nothing_is_enqueued_when_the_publishing_transaction_rolls_back(django_capture_on_commit_callbacks):
     enterprise_with_users(region_code="320214", employees=80)
-    policy = EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI)
+    policy = PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         policy_published(policy)
     assert len(callbacks) == 1  # deferred to the commit, not run inside the transaction
@@ -76,8 +76,8 @@ def test_nothing_is_enqueued_when_the_publishing_transaction_rolls_back(django_c
 
 def test_unpublished_or_lapsed_policies_notify_nobody():
     enterprise_with_users(region_code="320214", employees=80)
-    draft = EligibilityPolicyFactory(status=PolicyStatus.DRAFT)
-    lapsed = EligibilityPolicyFactory(valid_until=date.today() - timedelta(days=1))
+    draft = PolicyFactory(live=True, status=PolicyStatus.DRAFT)
+    lapsed = PolicyFactory(live=True, valid_until=date.today() - timedelta(days=1))
     assert policy_match_published(str(draft.id)) == {"matched": 0, "notified": 0}
     assert policy_match_published(str(lapsed.id)) == {"matched": 0, "notified": 0}
     assert notified() == []
@@ -90,7 +90,7 @@ def test_a_local_policy_reaches_only_the_clusters_approved_members():
     applicant, _ = enterprise_with_users(region_code="320214")
     MembershipFactory(cluster=cluster, enterprise=applicant, status="pending")
     enterprise_with_users(region_code="320214")
-    policy = EligibilityPolicyFactory(cluster=cluster, region_code=cluster.region_code, eligibility_rule={})
+    policy = PolicyFactory(live=True, cluster=cluster, region_code=cluster.region_code, eligibility_rule={})
     assert policy_match_published(str(policy.id)) == {"matched": 1, "notified": 1}
     notification = Notification.objects.get()
     assert notification.user == member_user and notification.cluster == cluster
@@ -98,8 +98,8 @@ def test_a_local_policy_reaches_only_the_clusters_approved_members():
 
 def test_profile_change_notifies_newly_eligible_policies_once(django_capture_on_commit_callbacks):
     enterprise, (user,) = enterprise_with_users(region_code="320214", employees=800)
-    policy = EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI)
-    EligibilityPolicyFactory(eligibility_rule={"fact": "employees", "op": "lte", "value": 10})
+    policy = PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI)
+    PolicyFactory(live=True, eligibility_rule={"fact": "employees", "op": "lte", "value": 10})
     assert enterprise_reevaluate(str(enterprise.id)) == {"matched": 0, "notified": 0}
 
     enterprise.employees = 120
@@ -116,9 +116,9 @@ def test_profile_change_notifies_newly_eligible_policies_once(django_capture_on_
 
 def test_daily_expiry_marks_lapsed_policies_expired():
     today = date.today()
-    lapsed = EligibilityPolicyFactory(valid_until=today - timedelta(days=1))
-    last_day = EligibilityPolicyFactory(valid_until=today)
-    draft = EligibilityPolicyFactory(status=PolicyStatus.DRAFT, valid_until=today - timedelta(days=10))
+    lapsed = PolicyFactory(live=True, valid_until=today - timedelta(days=1))
+    last_day = PolicyFactory(live=True, valid_until=today)
+    draft = PolicyFactory(live=True, status=PolicyStatus.DRAFT, valid_until=today - timedelta(days=10))
     assert policies_expire_daily() == 1
     assert policies_expire_daily() == 0
     statuses = dict(Policy.objects.values_list("id", "status"))
@@ -129,12 +129,13 @@ def test_daily_reminders_for_windows_closing_within_a_week_are_sent_once():
     today = date.today()
     eligible, (user,) = enterprise_with_users(region_code="320214", employees=80)
     enterprise_with_users(region_code="320214", employees=900)
-    closing = EligibilityPolicyFactory(
-        eligibility_rule=SMALL_IN_WUXI, application_closes=today + timedelta(days=3)
+    closing = PolicyFactory(
+        live=True, eligibility_rule=SMALL_IN_WUXI, application_closes=today + timedelta(days=3)
     )
-    EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI, application_closes=today + timedelta(days=8))
-    EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI, application_closes=today - timedelta(days=1))
-    EligibilityPolicyFactory(
+    PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI, application_closes=today + timedelta(days=8))
+    PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI, application_closes=today - timedelta(days=1))
+    PolicyFactory(
+        live=True,
         eligibility_rule=SMALL_IN_WUXI,
         application_closes=today + timedelta(days=2),
         status=PolicyStatus.DRAFT,
@@ -152,15 +153,17 @@ def test_beat_schedule_names_registered_tasks():
 
 
 def test_bulk_publishing_matches_each_policy_after_commit(django_capture_on_commit_callbacks):
-    from policies.services_matching import policies_published
+    from policies.eligibility.notifications import policies_published
 
     enterprise, (user,) = enterprise_with_users(region_code="320214", employees=80)
-    first = EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI)
-    second = EligibilityPolicyFactory(eligibility_rule={})
+    first = PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI)
+    second = PolicyFactory(live=True, eligibility_rule={})
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         policies_published([first.id, second.id])
         assert notified() == []  # nothing before the commit
-    assert callbacks[0].__name__ == "enqueue"  # then the emails of the notifications it made
+    # One reverse-match task per policy, each enqueued on commit; then the emails of the
+    # notifications they made.
+    assert [callback.func for callback in callbacks[:2]] == [policy_match_published.delay] * 2
     assert notified() == sorted(
         (user.email, f"policy-eligible:{policy.id}:{enterprise.id}") for policy in (first, second)
     )

@@ -4,11 +4,11 @@ Each node compiles to two filters: `sure` (the node is definitely true) and `ref
 is definitely false). `not` swaps them, `all` is AND of `sure` / OR of `refuted`, `any` the
 dual. No SQL NOT is ever applied to a nullable comparison, so an enterprise whose fact is
 NULL satisfies neither filter of a condition on that fact: unknown is not eligible, exactly
-as in the Python evaluator (`policies.rules`), and `not` of an unknown stays unknown.
+as in the Python evaluator (`policies.rules.evaluation`), and `not` of an unknown stays unknown.
 (Django's `~Q(employees__lte=300)` would be TRUE for a NULL employee count.)
 
 Derived facts are SQL expressions: `years_since_founding` is annotated with the same
-full-years formula as `policies.rules.years_between`; `rd_ratio` conditions compare
+full-years formula as `policies.rules.profile.years_between`; `rd_ratio` conditions compare
 `rd_spend` with `ratio × operating_revenue` (revenue > 0), exact in NUMERIC, where a
 division would round.
 """
@@ -20,7 +20,7 @@ from django.db.models.functions import ExtractYear
 
 from cluster_platform.reference.regions import region_prefix
 from enterprises.models import Membership, MembershipStatus
-from policies.rules import SIZE_CLASSES, _bounds, _codes, iter_conditions
+from policies.rules.catalogue import SIZE_CLASSES, bounds_of, codes_of, iter_conditions
 
 YEARS_ALIAS = "eligibility_years_since_founding"
 _NEVER = Q(pk__in=[])
@@ -61,7 +61,7 @@ def compile_q(rule: dict) -> Q:
     """Definitely-true filter of a valid rule; apply it after `annotations_for(rule, today)`."""
     if not rule:
         return Q()
-    sure, _refuted = _compile(rule)
+    sure, _refuted = compile_filters(rule)
     return sure
 
 
@@ -73,17 +73,18 @@ def eligible_enterprises(queryset, rule: dict, today: date):
     return queryset.filter(compile_q(rule))
 
 
-def _compile(node: dict) -> tuple[Q, Q]:
+def compile_filters(node: dict) -> tuple[Q, Q]:
+    """(sure, refuted): the filters of "definitely true" and "definitely false" for one node."""
     if "all" in node or "any" in node:
         key = "all" if "all" in node else "any"
-        parts = [_compile(item) for item in node[key]]
+        parts = [compile_filters(item) for item in node[key]]
         sure = [part[0] for part in parts]
         refuted = [part[1] for part in parts]
         if key == "all":
             return _and(sure), _or(refuted)
         return _or(sure), _and(refuted)
     if "not" in node:
-        sure, refuted = _compile(node["not"])
+        sure, refuted = compile_filters(node["not"])
         return refuted, sure
     return _condition(node)
 
@@ -106,7 +107,7 @@ def _condition(condition: dict) -> tuple[Q, Q]:
     fact, op, value = condition["fact"], condition["op"], condition["value"]
     if fact in ("region", "industry"):
         column = "region_code" if fact == "region" else "industry_code"
-        prefixes = [region_prefix(code) if fact == "region" else code for code in _codes(value)]
+        prefixes = [region_prefix(code) if fact == "region" else code for code in codes_of(value)]
         sure = _or([Q(**{f"{column}__startswith": prefix}) for prefix in prefixes])
         # Blank codes are unknown: neither within nor outside.
         refuted = _and([~Q(**{f"{column}__startswith": prefix}) for prefix in prefixes]) & ~Q(**{column: ""})
@@ -125,7 +126,7 @@ def _condition(condition: dict) -> tuple[Q, Q]:
             memberships = memberships.filter(role=condition["role"])
         member = Exists(memberships)
         return Q(member), ~Q(member)
-    bounds = _bounds(value)
+    bounds = bounds_of(value)
     if fact == "rd_ratio":
         scaled = _scaled(bounds)
         sure, refuted = _numeric("rd_spend", op, scaled)

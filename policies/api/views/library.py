@@ -12,7 +12,7 @@ from cluster_platform.api.tenancy import ClusterScopedViewSet
 from policies import selectors, services
 from policies.api.filters import PolicyFilter
 from policies.api.pagination import PolicySearchPagination
-from policies.api.serializers import (
+from policies.api.serializers.library import (
     PolicyCategorySerializer,
     PolicyDetailSerializer,
     PolicyImportJobSerializer,

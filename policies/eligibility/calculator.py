@@ -4,7 +4,7 @@ Speed (one enterprise against a 50,000-policy library in well under 200 ms):
 - SQL narrows the library to the candidates that can apply: published, in validity, national
   or scoped to the enterprise's province / city / district, plus the local policies of the
   clusters it is an approved member of. Only small columns are read (no rule JSON).
-- Rules are compiled once per process (`policies.rules.RuleSet`: interned conditions, one
+- Rules are compiled once per process (`policies.rules.ruleset.RuleSet`: interned conditions, one
   generated function per rule) and cached by policy id and `updated_at`; only policies
   edited since are fetched and compiled again. Each distinct condition is evaluated once
   per profile, then one pass over the candidates yields eligible / near miss / needs facts.
@@ -28,7 +28,10 @@ from django.utils import timezone
 from cluster_platform.models import Cluster
 from enterprises.models import Enterprise, Membership, MembershipStatus
 from policies.models import Policy, PolicyStatus
-from policies.rules import RuleSet, explain, facts_from_profile, required_facts
+from policies.rules.catalogue import required_facts
+from policies.rules.explanation import explain
+from policies.rules.profile import facts_from_profile
+from policies.rules.ruleset import RuleSet
 
 logger = logging.getLogger(__name__)
 

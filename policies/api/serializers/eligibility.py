@@ -4,9 +4,9 @@ from rest_framework import serializers
 
 from cluster_platform.reference import validate_industry_code, validate_region_code
 from enterprises.models import Qualification, SizeClass
-from policies.calculator import DEFAULT_LIMIT, MAX_LIMIT
+from policies.eligibility.calculator import DEFAULT_LIMIT, MAX_LIMIT
 from policies.models import Policy
-from policies.rules import FACTS
+from policies.rules.catalogue import FACTS
 
 
 class LimitSerializer(serializers.Serializer):

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from cluster_platform.api.permissions import IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus
-from policies.api.serializers_matching import LimitSerializer, PolicyMatchesSerializer, ProfileSerializer
-from policies.calculator import enterprise_policy_matches, profile_policy_matches
+from policies.api.serializers.eligibility import LimitSerializer, PolicyMatchesSerializer, ProfileSerializer
+from policies.eligibility.calculator import enterprise_policy_matches, profile_policy_matches
 
 LIMIT_PARAMETER = OpenApiParameter("limit", int, description="Results per section (1-100, default 20).")
 

@@ -16,64 +16,57 @@ enterprise that qualifies again after an edit, is never notified twice for the s
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cluster_platform.models import Notification
 from cluster_platform.reference.regions import region_prefix
+from cluster_platform.services import NotificationDraft, notification_send_many
 from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipStatus
-from policies.calculator import candidate_policies, classify, enterprise_facts, live_policies
+from policies.eligibility.calculator import candidate_policies, classify, enterprise_facts, live_policies
 from policies.models import Policy, PolicyStatus
-from policies.rules import validate_rule
-from policies.rules_sql import eligible_enterprises
+from policies.rules.sql import eligible_enterprises
+from policies.rules.validation import validate_rule
 
 logger = logging.getLogger(__name__)
 
+# Rows read per round trip while streaming the (enterprise, user) pairs to notify.
 BATCH_SIZE = 2000
 REMINDER_DAYS = 7
 KIND_ELIGIBLE = "policy_eligible"
 KIND_CLOSING = "policy_closing"
+POLICY_TARGET_TYPE = Policy._meta.label_lower
 
 
 # --- Entry points (enqueue on commit) --------------------------------------------------------
+#
+# The tasks are imported where they are enqueued: `policies.tasks` imports this module.
 
 
 def policy_published(policy: Policy) -> None:
     """Enqueue, after the publishing transaction commits, the reverse match of `policy`."""
-    from policies.tasks_matching import policy_match_published
+    from policies.tasks import policy_match_published
 
-    policy_id = str(policy.id)
-    transaction.on_commit(lambda: policy_match_published.delay(policy_id))
+    policy_match_published.delay_on_commit(str(policy.id))
 
 
 def policies_published(policy_ids) -> None:
     """Bulk form of `policy_published` (an import or a demo seed publishing many at once):
     one reverse-match task per policy, each enqueued after commit."""
-    from policies.tasks_matching import policy_match_published
+    from policies.tasks import policy_match_published
 
-    ids = [str(policy_id) for policy_id in policy_ids]
-
-    def enqueue():
-        for policy_id in ids:
-            policy_match_published.delay(policy_id)
-
-    transaction.on_commit(enqueue)
+    for policy_id in policy_ids:
+        policy_match_published.delay_on_commit(str(policy_id))
 
 
 def enterprise_profile_changed(enterprise: Enterprise) -> None:
     """Enqueue, after commit, the re-evaluation of `enterprise` against the live policies."""
-    from policies.tasks_matching import enterprise_reevaluate
+    from policies.tasks import enterprise_reevaluate
 
-    enterprise_id = str(enterprise.id)
-    transaction.on_commit(lambda: enterprise_reevaluate.delay(enterprise_id))
+    enterprise_reevaluate.delay_on_commit(str(enterprise.id))
 
 
 # --- Reverse match --------------------------------------------------------------------------
@@ -130,9 +123,11 @@ def policy_notify_eligible(*, policy: Policy, today: date | None = None) -> Noti
         .order_by("enterprise_id", "user_id")
         .values_list("enterprise_id", "user_id", "user__email")
     )
-    outcome.notified = _notify_in_batches(
-        _eligible_note(policy, enterprise_id, user_id, email)
-        for enterprise_id, user_id, email in links.iterator(chunk_size=BATCH_SIZE)
+    outcome.notified = notification_send_many(
+        notifications=(
+            _eligible_note(policy, enterprise_id, user_id, email)
+            for enterprise_id, user_id, email in links.iterator(chunk_size=BATCH_SIZE)
+        )
     )
     logger.info(
         "policy %s: %d eligible enterprises, %d notifications", policy.id, outcome.matched, outcome.notified
@@ -159,23 +154,17 @@ def enterprise_notify_eligible(*, enterprise: Enterprise, today: date | None = N
     policies = Policy.objects.filter(id__in=eligible_ids).only(
         "id", "title", "max_amount", "application_closes", "cluster_id"
     )
-    outcome.notified = _notify_in_batches(
-        _eligible_note(policy, enterprise.id, user_id, email)
-        for policy in policies.order_by("id").iterator(chunk_size=BATCH_SIZE)
-        for user_id, email in users
+    outcome.notified = notification_send_many(
+        notifications=(
+            _eligible_note(policy, enterprise.id, user_id, email)
+            for policy in policies.order_by("id").iterator(chunk_size=BATCH_SIZE)
+            for user_id, email in users
+        )
     )
     return outcome
 
 
-# --- Daily jobs ------------------------------------------------------------------------------
-
-
-def policies_expire(*, today: date | None = None) -> int:
-    """Mark published policies past their validity as expired; returns how many."""
-    today = today or timezone.localdate()
-    return Policy.objects.filter(status=PolicyStatus.PUBLISHED, valid_until__lt=today).update(
-        status=PolicyStatus.EXPIRED, updated_at=timezone.now()
-    )
+# --- Daily reminders ------------------------------------------------------------------------------
 
 
 def policies_remind_closing(*, today: date | None = None) -> NotifyOutcome:
@@ -198,45 +187,36 @@ def policies_remind_closing(*, today: date | None = None) -> NotifyOutcome:
             .values_list("enterprise_id", "user_id", "user__email")
         )
         outcome.matched += eligible.count()
-        outcome.notified += _notify_in_batches(
-            _closing_note(policy, enterprise_id, user_id, email, today)
-            for enterprise_id, user_id, email in links.iterator(chunk_size=BATCH_SIZE)
+        outcome.notified += notification_send_many(
+            notifications=(
+                _closing_note(policy, enterprise_id, user_id, email, today)
+                for enterprise_id, user_id, email in links.iterator(chunk_size=BATCH_SIZE)
+            )
         )
     return outcome
 
 
-# --- Bulk notifications -------------------------------------------------------------------------
+# --- Notifications ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Note:
-    user_id: uuid.UUID
-    email: str
-    dedup_key: str
-    kind: str
-    title: str
-    body: str
-    cluster_id: uuid.UUID | None
-    policy_id: uuid.UUID
-
-
-def _eligible_note(policy: Policy, enterprise_id, user_id, email) -> _Note:
-    return _Note(
+def _eligible_note(policy: Policy, enterprise_id, user_id, email) -> NotificationDraft:
+    return NotificationDraft(
         user_id=user_id,
-        email=email,
+        email=email or "",
         dedup_key=f"policy-eligible:{policy.id}:{enterprise_id}",
         kind=KIND_ELIGIBLE,
         title=_("You may be eligible for the policy: %(title)s") % {"title": policy.title},
         body=_eligible_body(policy),
         cluster_id=policy.cluster_id,
-        policy_id=policy.id,
+        target_type=POLICY_TARGET_TYPE,
+        target_id=str(policy.id),
     )
 
 
-def _closing_note(policy: Policy, enterprise_id, user_id, email, today: date) -> _Note:
-    return _Note(
+def _closing_note(policy: Policy, enterprise_id, user_id, email, today: date) -> NotificationDraft:
+    return NotificationDraft(
         user_id=user_id,
-        email=email,
+        email=email or "",
         dedup_key=f"policy-closing:{policy.id}:{enterprise_id}",
         kind=KIND_CLOSING,
         title=_("Applications for %(title)s close on %(date)s")
@@ -244,7 +224,8 @@ def _closing_note(policy: Policy, enterprise_id, user_id, email, today: date) ->
         body=_("%(days)d day(s) left to apply for %(title)s, which your enterprise qualifies for.")
         % {"days": (policy.application_closes - today).days, "title": policy.title},
         cluster_id=policy.cluster_id,
-        policy_id=policy.id,
+        target_type=POLICY_TARGET_TYPE,
+        target_id=str(policy.id),
     )
 
 
@@ -257,61 +238,3 @@ def _eligible_body(policy: Policy) -> str:
     if policy.application_closes is not None:
         lines.append(_("Applications close on %(date)s.") % {"date": policy.application_closes.isoformat()})
     return "\n".join(lines)
-
-
-def _notify_in_batches(notes) -> int:
-    """Create the notifications that do not exist yet (by user and dedup key), in batches, and
-    email only the users newly notified. Returns how many were new."""
-    created = 0
-    batch: list[_Note] = []
-    for note in notes:
-        batch.append(note)
-        if len(batch) >= BATCH_SIZE:
-            created += _notify_batch(batch)
-            batch = []
-    if batch:
-        created += _notify_batch(batch)
-    return created
-
-
-def _notify_batch(batch: list[_Note]) -> int:
-    rows = [
-        Notification(
-            id=uuid.uuid4(),
-            user_id=note.user_id,
-            cluster_id=note.cluster_id,
-            kind=note.kind,
-            title=note.title[:255],
-            body=note.body,
-            target_type="policies.policy",
-            target_id=str(note.policy_id),
-            dedup_key=note.dedup_key,
-        )
-        for note in batch
-    ]
-    with transaction.atomic():
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        # The ids are ours, so the rows found are exactly those this call inserted; a conflicting
-        # row (already notified, or a concurrent run) has another id.
-        new_ids = set(
-            Notification.objects.filter(id__in=[row.id for row in rows]).values_list("id", flat=True)
-        )
-        emails = [
-            (note.email, note.title, note.body)
-            for row, note in zip(rows, batch, strict=True)
-            if row.id in new_ids and note.email
-        ]
-        if emails:
-            transaction.on_commit(lambda: _send_emails(emails))
-    return len(new_ids)
-
-
-def _send_emails(emails: list[tuple[str, str, str]]) -> None:
-    messages = [
-        EmailMessage(title, body, settings.DEFAULT_FROM_EMAIL, [email]) for email, title, body in emails
-    ]
-    try:
-        with get_connection(fail_silently=True) as connection:
-            connection.send_messages(messages)
-    except Exception:  # email is best effort: the in-app notification is the record
-        logger.exception("sending %d policy notification emails failed", len(messages))
