@@ -7,7 +7,8 @@ from cluster_platform.models import Notification
 from enterprises.services import enterprise_update, membership_suspend
 from matching.models import MatchRun, MatchRunTrigger, Recommendation
 from services.models import OfferingStatus
-from services.services import demand_transition, offering_approve, offering_withdraw
+from services.services.demands import demand_transition
+from services.services.offerings import offering_approve, offering_withdraw
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
 from tests.matching.factories import (

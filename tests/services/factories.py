@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from services.models import DeliveryMode, Demand, Offering, OfferingStatus, PriceModel
-from services.services import offering_search_refresh
+from services.services.offerings import offering_search_refresh
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory
 

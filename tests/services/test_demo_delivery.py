@@ -5,7 +5,7 @@ import pytest
 from enterprises.models import MembershipRole
 from services import demo_delivery
 from services.models import Booking, Engagement, EngagementEvent, Machine, Review
-from services.selectors_delivery import cluster_machine_utilisation
+from services.selectors.machines import cluster_machine_utilisation
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import approved_member
 from tests.services.factories_delivery import PublishedOfferingFactory

@@ -2,7 +2,7 @@ import pytest
 
 from cluster_platform.models import AuditLog, Notification
 from services.models import Engagement, EngagementEvent
-from services.services_delivery import engagement_transition
+from services.services.engagements import engagement_transition
 from tests.services.delivery_scene import ROLES, build_scene
 from tests.services.factories_delivery import EngagementFactory, PublishedOfferingFactory
 
@@ -292,7 +292,7 @@ def test_accept_beyond_capacity_is_refused(client_for):
 
 
 def test_service_signature_used_by_matching(scene):
-    from services.services import engagement_request
+    from services.services.engagements import engagement_request
 
     engagement = engagement_request(
         cluster=scene.cluster, offering=scene.offering, sme=scene.sme, by=scene.sme_user, message="来自推荐"

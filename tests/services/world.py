@@ -1,7 +1,7 @@
 """The catalog's rows in the isolation world: cluster A's offerings in every state, revisions, demands."""
 
 from services.models import OfferingStatus
-from services.services import offering_update
+from services.services.offerings import offering_update
 from tests.services import world_delivery
 from tests.services.factories import DemandFactory, OfferingFactory
 from tests.tenancy.world import World

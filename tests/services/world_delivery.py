@@ -2,8 +2,10 @@
 machines, bookings). Called by tests/services/world.py's build()."""
 
 from services.models import PartnerRating
-from services.services import engagement_request
-from services.services_delivery import booking_create, engagement_transition, machine_create, review_create
+from services.services.bookings import booking_create
+from services.services.engagements import engagement_request, engagement_transition
+from services.services.machines import machine_create
+from services.services.reviews import review_create
 from tests.services.factories_delivery import MachineFactory, PublishedOfferingFactory, local_slot
 
 
