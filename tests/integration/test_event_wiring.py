@@ -11,14 +11,9 @@ from services.services.demands import demand_transition
 from services.services.offerings import offering_approve, offering_withdraw
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    partner_member,
-    sme_member,
-)
+from tests.matching.factories import partner_member, sme_member
 from tests.policies.factories_eligibility import EligibilityPolicyFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from services.models import Booking
 from tests.services.delivery_scene import ROLES, build_scene
-from tests.services.factories_delivery import BookingFactory, MachineFactory, local_slot
+from tests.services.factories import BookingFactory, MachineFactory, local_slot
 
 pytestmark = pytest.mark.django_db
 

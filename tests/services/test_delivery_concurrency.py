@@ -11,7 +11,7 @@ from services.services.bookings import booking_create
 from services.services.engagements import engagement_transition
 from tests.enterprises.factories import approved_member
 from tests.services.delivery_scene import build_scene
-from tests.services.factories_delivery import EngagementFactory, local_slot
+from tests.services.factories import EngagementFactory, local_slot
 from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,7 +19,7 @@ from policies.models import Policy, PolicyImportJob, PolicyStatus
 from policies.tasks import policy_import_job_run
 from policies.tasks_matching import policy_match_published
 from services.models import Demand, DemandStatus, Offering, OfferingStatus
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 from tests.tenancy import harness
 from tests.tenancy.world import build_world
 
