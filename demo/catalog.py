@@ -16,7 +16,7 @@ from cluster_platform.models import Cluster
 from cluster_platform.reference.regions import region_chain
 from enterprises.models import Membership, MembershipRole, MembershipStatus
 from services.models import Category, DeliveryMode, Demand, Offering, OfferingStatus, PriceModel
-from services.services import offering_search_refresh
+from services.services.offerings import offering_search_refresh
 from services.taxonomy import category_tree_sync
 
 ONLINE, OFFLINE, HYBRID = DeliveryMode.ONLINE, DeliveryMode.OFFLINE, DeliveryMode.HYBRID

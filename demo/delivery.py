@@ -29,7 +29,7 @@ from services.models import (
     OfferingStatus,
     Review,
 )
-from services.services_delivery import offering_rating_refresh, partner_rating_refresh
+from services.services.reviews import offering_rating_refresh, partner_rating_refresh
 
 DEMO_CLUSTERS = [
     "wuxi-iot",

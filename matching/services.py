@@ -464,7 +464,7 @@ def recommendation_feedback(
     """The SME answers a recommendation. Interested: an engagement request goes to the partner.
     Dismissed (with a reason): the offering is removed from this SME's recommendations and is
     not recommended to it again."""
-    from services.services import engagement_request
+    from services.services.engagements import engagement_request
 
     if recommendation.cluster_id != cluster.pk:
         raise ValidationError({"recommendation": [_("This recommendation is not in this cluster.")]})

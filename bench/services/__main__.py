@@ -86,7 +86,7 @@ def _populate(count: int):
 
 def _search_page(cluster, text):
     from services.models import Offering, OfferingStatus
-    from services.selectors import offering_order, offering_search
+    from services.selectors.offerings import offering_order, offering_search
 
     queryset = Offering.objects.filter(cluster=cluster, status=OfferingStatus.PUBLISHED)
     queryset = offering_order(offering_search(queryset, text=text), ordering=None, searching=True)

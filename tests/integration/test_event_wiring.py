@@ -8,17 +8,13 @@ from enterprises.services.enterprises import enterprise_update
 from enterprises.services.memberships import membership_suspend
 from matching.models import MatchRun, MatchRunTrigger, Recommendation
 from services.models import OfferingStatus
-from services.services import demand_transition, offering_approve, offering_withdraw
+from services.services.demands import demand_transition
+from services.services.offerings import offering_approve, offering_withdraw
 from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    partner_member,
-    sme_member,
-)
+from tests.matching.factories import partner_member, sme_member
 from tests.policies.factories import PolicyFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from matching.models import MatchingWeights, MatchRun, Recommendation, Recommend
 from services.models import Engagement, EngagementStatus
 from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import member_user
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory, RecommendationFactory
+from tests.matching.factories import RecommendationFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -25,14 +25,9 @@ from matching.services import (
 )
 from services.models import DemandStatus, OfferingStatus
 from tests.cluster_platform.factories import ClusterFactory, UserFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    partner_member,
-    sme_member,
-)
+from tests.matching.factories import partner_member, sme_member
 from tests.matching.test_assessment import answers
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,12 +2,8 @@
 
 from matching.models import FeedbackKind, MatchingWeights, MatchRun, MatchRunStatus, RecommendationFeedback
 from tests.enterprises.factories import AssessmentFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    RecommendationFactory,
-)
+from tests.matching.factories import RecommendationFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 
 def build(world) -> None:

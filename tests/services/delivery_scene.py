@@ -9,7 +9,7 @@ from enterprises.models import Enterprise, MembershipRole
 from services.models import Machine, Offering
 from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
 from tests.enterprises.factories import member_user
-from tests.services.factories_delivery import MachineFactory, PublishedOfferingFactory
+from tests.services.factories import MachineFactory, OfferingFactory
 
 ROLES = [
     "anonymous",
@@ -66,7 +66,7 @@ def build_scene(*, capacity: int = 2, slug: str | None = None) -> Scene:
     other_sme_user, other_sme = member_user(cluster, MembershipRole.SME)
     partner_user, partner = member_user(cluster, MembershipRole.PARTNER, industry_code="I65")
     other_partner_user, other_partner = member_user(cluster, MembershipRole.PARTNER, industry_code="I65")
-    offering = PublishedOfferingFactory(cluster=cluster, partner=partner, capacity=capacity, membership=False)
+    offering = OfferingFactory(cluster=cluster, partner=partner, capacity=capacity)
     machine = MachineFactory(cluster=cluster, partner=partner)
     return Scene(
         cluster=cluster,

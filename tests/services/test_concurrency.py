@@ -5,7 +5,12 @@ import pytest
 from cluster_platform.exceptions import InvalidTransition
 from cluster_platform.models import AuditLog
 from services.models import Category, OfferingRevision, OfferingStatus, RevisionStatus
-from services.services import offering_approve, offering_reject, offering_revision_approve, offering_update
+from services.services.offerings import (
+    offering_approve,
+    offering_reject,
+    offering_revision_approve,
+    offering_update,
+)
 from services.taxonomy import category_tree_sync
 from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import EnterpriseFactory

@@ -7,10 +7,11 @@ import pytest
 from cluster_platform.exceptions import Conflict
 from enterprises.models import MembershipRole
 from services.models import Booking, Engagement
-from services.services_delivery import booking_create, engagement_transition
+from services.services.bookings import booking_create
+from services.services.engagements import engagement_transition
 from tests.enterprises.factories import member_user
 from tests.services.delivery_scene import build_scene
-from tests.services.factories_delivery import EngagementFactory, local_slot
+from tests.services.factories import EngagementFactory, local_slot
 from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)

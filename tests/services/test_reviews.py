@@ -4,7 +4,7 @@ from services.models import Offering, PartnerRating, Review
 from services.ratings import bayesian_average
 from tests.enterprises.factories import member_user
 from tests.services.delivery_scene import ROLES, build_scene
-from tests.services.factories_delivery import EngagementFactory, PublishedOfferingFactory
+from tests.services.factories import EngagementFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_review_updates_offering_and_partner_ratings_with_the_bayesian_average(c
 
 
 def test_one_five_star_review_does_not_top_a_solid_record(client_for, scene):
-    newcomer = PublishedOfferingFactory(cluster=scene.cluster, partner=scene.other_partner, membership=False)
+    newcomer = OfferingFactory(cluster=scene.cluster, partner=scene.other_partner, capacity=2)
     engagement = EngagementFactory(offering=newcomer, sme=scene.sme, status="completed")
     assert _review(client_for, scene, engagement, rating=5).status_code == 201
     for rating in (5, 5, 4, 5, 4, 5, 4, 5, 5, 4):
@@ -108,7 +108,7 @@ def test_only_the_client_reviews(client_for, scene, role):
 def test_reviews_of_published_offerings_are_public_without_contact_details(client_for, scene):
     engagement = EngagementFactory(offering=scene.offering, sme=scene.sme, status="completed")
     _review(client_for, scene, engagement)
-    hidden_offering = PublishedOfferingFactory(cluster=scene.cluster, partner=scene.partner, membership=False)
+    hidden_offering = OfferingFactory(cluster=scene.cluster, partner=scene.partner, capacity=2)
     hidden = EngagementFactory(offering=hidden_offering, sme=scene.sme, status="completed")
     _review(client_for, scene, hidden, rating=2)
     hidden_offering.status = "withdrawn"

@@ -15,8 +15,13 @@ from django.db import transaction
 
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from services.models import Demand, Machine, Offering, OfferingStatus
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
-from tests.services.factories_delivery import MachineFactory, local_slot
+from tests.services.factories import (
+    CategoryFactory,
+    DemandFactory,
+    MachineFactory,
+    OfferingFactory,
+    local_slot,
+)
 from tests.tenancy.harness.requests import strings_in
 from tests.tenancy.harness.victims import victim_of
 from tests.tenancy.world import build_world

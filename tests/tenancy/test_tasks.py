@@ -18,7 +18,7 @@ from matching.models import MatchChunk, MatchRun, MatchRunStatus, Recommendation
 from policies.models import Policy, PolicyImportJob, PolicyStatus
 from policies.tasks import policy_import_job_run, policy_match_published
 from services.models import Demand, DemandStatus, Offering, OfferingStatus
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 from tests.tenancy.harness.victims import victim_of
 from tests.tenancy.world import build_world
 

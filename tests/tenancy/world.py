@@ -87,8 +87,8 @@ def _shared_enterprise(world: World) -> Enterprise:
     from matching.models import MatchRun, MatchRunStatus
     from services.models import Offering
     from tests.enterprises.factories import AssessmentFactory
-    from tests.matching.factories import DemandFactory, RecommendationFactory
-    from tests.matching.factories import OfferingFactory as MatchingOfferingFactory
+    from tests.matching.factories import RecommendationFactory
+    from tests.services.factories import DemandFactory, OfferingFactory
 
     shared = EnterpriseFactory(name="both clusters SME")
     EnterpriseUserFactory(enterprise=shared)
@@ -97,7 +97,7 @@ def _shared_enterprise(world: World) -> Enterprise:
     a = world.a.cluster
     AssessmentFactory(cluster=a, enterprise=shared)
     demand = DemandFactory(cluster=a, sme=shared, title="两地企业在A集群的需求")
-    offering = Offering.objects.filter(cluster=a).order_by("pk").first() or MatchingOfferingFactory(
+    offering = Offering.objects.filter(cluster=a).order_by("pk").first() or OfferingFactory(
         cluster=a, partner=world.a.partner
     )
     run = MatchRun.objects.create(cluster=a, trigger="manual", status=MatchRunStatus.COMPLETED)

@@ -5,10 +5,10 @@ import pytest
 from demo import delivery as demo_delivery
 from enterprises.models import MembershipRole
 from services.models import Booking, Engagement, EngagementEvent, Machine, Review
-from services.selectors_delivery import cluster_machine_utilisation
+from services.selectors.machines import cluster_machine_utilisation
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import member_user
-from tests.services.factories_delivery import PublishedOfferingFactory
+from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_demo_seeds_the_wuxi_fleet_and_engagements_idempotently():
     for _ in range(4):
         member_user(wuxi, MembershipRole.SME)
     for partner in partners[:3]:
-        PublishedOfferingFactory(cluster=wuxi, partner=partner, membership=False, capacity=3)
+        OfferingFactory(cluster=wuxi, partner=partner, capacity=3)
     ClusterFactory(slug="gd-bags")  # no offerings: skipped and said so
 
     out = io.StringIO()

@@ -1,7 +1,7 @@
 import pytest
 
 from services.models import Booking, Engagement, EngagementEvent, Machine, PartnerRating, Review
-from tests.services import world_delivery
+from tests.services.world import build_delivery
 from tests.tenancy.world import World, _people
 
 pytestmark = pytest.mark.django_db
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def test_world_builds_every_delivery_model_in_cluster_a(client_for):
     world = World(a=_people("victim-a"), b=_people("attacker-b"))
-    world_delivery.build(world)
+    build_delivery(world)
 
     for model in (Engagement, EngagementEvent, Review, PartnerRating, Machine, Booking):
         assert model.objects.filter(cluster=world.a.cluster).exists(), model

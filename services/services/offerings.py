@@ -1,10 +1,9 @@
 import re
-from datetime import date
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -19,22 +18,17 @@ from cluster_platform.services import audit_record
 from cluster_platform.transitions import transition_target
 from enterprises.models import Enterprise, MembershipRole, SizeClass
 from enterprises.selectors.memberships import is_approved_member
-from services import engagement_flow, signals
+from services import signals
 from services.models import (
     Category,
     DeliveryMode,
-    Demand,
-    DemandStatus,
-    Engagement,
     Offering,
     OfferingRevision,
     OfferingStatus,
     PriceModel,
     RevisionStatus,
 )
-from services.services_delivery import MAX_REASON_LENGTH, engagement_notify, engagement_record_event
-
-# --- Offerings -------------------------------------------------------------------------------
+from services.services.inputs import decimal_or_none, distinct
 
 # The fields a partner edits; a revision's `data` holds all of them.
 OFFERING_EDITABLE_FIELDS = (
@@ -54,6 +48,7 @@ OFFERING_EDITABLE_FIELDS = (
     "capacity",
     "tags",
 )
+
 MAX_TAGS = 10
 
 # action -> (states it may start from, state it leads to)
@@ -93,16 +88,6 @@ def validate_industry_prefix(value: str) -> None:
         )
 
 
-def _distinct(values) -> list:
-    return list(dict.fromkeys(values))
-
-
-def _decimal_or_none(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
-
-
 def offering_values_clean(values: dict) -> dict:
     """Validate a complete set of editable offering values and return them normalised.
 
@@ -130,7 +115,7 @@ def offering_values_clean(values: dict) -> dict:
     if cleaned.get("delivery_mode") not in DeliveryMode.values:
         errors["delivery_mode"] = [_("Choose online, offline or hybrid.")]
 
-    industries = _distinct(code.strip().upper() for code in cleaned.get("target_industries") or [])
+    industries = distinct(code.strip().upper() for code in cleaned.get("target_industries") or [])
     unknown = [code for code in industries if not industry_code_known(code)]
     if unknown:
         errors["target_industries"] = [
@@ -138,14 +123,14 @@ def offering_values_clean(values: dict) -> dict:
         ]
     cleaned["target_industries"] = industries
 
-    sizes = _distinct(cleaned.get("target_size_classes") or [])
+    sizes = distinct(cleaned.get("target_size_classes") or [])
     if any(size not in SizeClass.values for size in sizes):
         errors["target_size_classes"] = [
             _("Size classes must be among: %(choices)s.") % {"choices": ", ".join(SizeClass.values)}
         ]
     cleaned["target_size_classes"] = sizes
 
-    regions = _distinct(code.strip() for code in cleaned.get("regions_served") or [])
+    regions = distinct(code.strip() for code in cleaned.get("regions_served") or [])
     unknown = [code for code in regions if get_region(code) is None]
     if unknown:
         errors["regions_served"] = [
@@ -160,8 +145,8 @@ def offering_values_clean(values: dict) -> dict:
 
     model = cleaned.get("price_model")
     price_min, price_max = (
-        _decimal_or_none(cleaned.get("price_min")),
-        _decimal_or_none(cleaned.get("price_max")),
+        decimal_or_none(cleaned.get("price_min")),
+        decimal_or_none(cleaned.get("price_max")),
     )
     if model not in PriceModel.values:
         errors["price_model"] = [_("Unknown price model.")]
@@ -176,7 +161,7 @@ def offering_values_clean(values: dict) -> dict:
     if not isinstance(capacity, int) or capacity < 1:
         errors["capacity"] = [_("Capacity is the number of concurrent engagements, at least 1.")]
 
-    tags = _distinct(tag.strip() for tag in cleaned.get("tags") or [] if tag and tag.strip())
+    tags = distinct(tag.strip() for tag in cleaned.get("tags") or [] if tag and tag.strip())
     if len(tags) > MAX_TAGS:
         errors["tags"] = [_("At most %(count)d tags.") % {"count": MAX_TAGS}]
     elif any(len(tag) > 32 for tag in tags):
@@ -448,181 +433,3 @@ def offering_revision_reject(*, revision: OfferingRevision, by, reason: str) -> 
         after={"revision": str(revision.pk), "status": revision.status, "reason": reason},
     )
     return revision
-
-
-# --- Demands ---------------------------------------------------------------------------------
-
-DEMAND_EDITABLE_FIELDS = (
-    "title",
-    "description",
-    "categories",
-    "budget_min",
-    "budget_max",
-    "desired_start",
-    "deadline",
-    "visible_to_partners",
-)
-DEMAND_TRANSITIONS = {
-    "match": ({DemandStatus.OPEN}, DemandStatus.MATCHED),
-    "start": ({DemandStatus.MATCHED}, DemandStatus.IN_PROGRESS),
-    "close": ({DemandStatus.IN_PROGRESS}, DemandStatus.CLOSED),
-    "cancel": ({DemandStatus.OPEN, DemandStatus.MATCHED, DemandStatus.IN_PROGRESS}, DemandStatus.CANCELLED),
-}
-DEMAND_EDITABLE_STATES = {DemandStatus.OPEN, DemandStatus.MATCHED}
-
-
-def demand_values_clean(values: dict) -> dict:
-    """Validate a complete set of editable demand values; every field-level problem at once."""
-    errors: dict[str, list[str]] = {}
-    cleaned = dict(values)
-    cleaned["title"] = (cleaned.get("title") or "").strip()
-    if not cleaned["title"]:
-        errors["title"] = [_("This field may not be blank.")]
-    cleaned["description"] = (cleaned.get("description") or "").strip()
-    codes = _distinct(
-        category.code if isinstance(category, Category) else category
-        for category in cleaned.get("categories") or []
-    )
-    known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
-    if len(known) != len(codes):
-        errors["categories"] = [
-            _("Unknown service categories: %(codes)s.")
-            % {"codes": ", ".join(c for c in codes if c not in known)}
-        ]
-    cleaned["categories"] = codes
-    budget_min, budget_max = (
-        _decimal_or_none(cleaned.get("budget_min")),
-        _decimal_or_none(cleaned.get("budget_max")),
-    )
-    for field, value in (("budget_min", budget_min), ("budget_max", budget_max)):
-        if value is not None and value < 0:
-            errors[field] = [_("A budget cannot be negative.")]
-    budget_checked = not errors.keys() & {"budget_min", "budget_max"} and None not in (budget_min, budget_max)
-    if budget_checked and budget_max < budget_min:
-        errors["budget_max"] = [_("The budget's upper bound is below its lower bound.")]
-    cleaned["budget_min"], cleaned["budget_max"] = budget_min, budget_max
-    start, deadline = cleaned.get("desired_start"), cleaned.get("deadline")
-    for field, value in (("desired_start", start), ("deadline", deadline)):
-        if value is not None and not isinstance(value, date):
-            errors[field] = [_("Enter a date.")]
-    if not errors.keys() & {"desired_start", "deadline"} and start and deadline and deadline < start:
-        errors["deadline"] = [_("The deadline is before the desired start.")]
-    cleaned["visible_to_partners"] = bool(cleaned.get("visible_to_partners"))
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def _demand_apply(demand: Demand, cleaned: dict) -> None:
-    for field, value in cleaned.items():
-        if field != "categories":
-            setattr(demand, field, value)
-
-
-@transaction.atomic
-def demand_create(*, cluster: Cluster, sme: Enterprise, values: dict, by) -> Demand:
-    """An SME member posts a need in its cluster."""
-    if not is_approved_member(cluster=cluster, enterprise_id=sme.pk, role=MembershipRole.SME):
-        raise ValidationError({"sme": [_("This enterprise is not an approved SME member of this cluster.")]})
-    cleaned = demand_values_clean({field: values.get(field) for field in DEMAND_EDITABLE_FIELDS})
-    demand = Demand(cluster=cluster, sme=sme, status=DemandStatus.OPEN)
-    _demand_apply(demand, cleaned)
-    demand.save()
-    demand.categories.set(cleaned["categories"])
-    signals.demand_changed.send(sender=Demand, demand=demand)
-    return demand
-
-
-@transaction.atomic
-def demand_update(*, demand: Demand, changes: dict, by) -> Demand:
-    """The SME edits its demand while it is open or matched."""
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
-    unknown = set(changes) - set(DEMAND_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
-    if demand.status not in DEMAND_EDITABLE_STATES:
-        raise Conflict(_("A demand in progress, closed or cancelled cannot be edited."))
-    base = {field: getattr(demand, field) for field in DEMAND_EDITABLE_FIELDS if field != "categories"}
-    base["categories"] = list(demand.categories.values_list("code", flat=True))
-    cleaned = demand_values_clean({**base, **changes})
-    _demand_apply(demand, cleaned)
-    demand.save()
-    demand.categories.set(cleaned["categories"])
-    signals.demand_changed.send(sender=Demand, demand=demand)
-    return demand
-
-
-@transaction.atomic
-def demand_transition(*, demand: Demand, action: str, by, by_agency: bool = False) -> Demand:
-    """Move a demand along open -> matched -> in progress -> closed, or cancel it.
-
-    The agency's moves are audit-logged (its decisions always are).
-    """
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
-    before = demand.status
-    demand.status = transition_target(DEMAND_TRANSITIONS, current=demand.status, action=action)
-    demand.save(update_fields=["status", "updated_at"])
-    if by_agency:
-        audit_record(
-            cluster=demand.cluster,
-            actor=by,
-            action=f"demand.{action}",
-            target=demand,
-            before={"status": before},
-            after={"status": demand.status},
-        )
-    signals.demand_changed.send(sender=Demand, demand=demand)
-    return demand
-
-
-# --- Engagements -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def engagement_request(
-    *,
-    cluster: Cluster,
-    offering: Offering,
-    sme: Enterprise,
-    by,
-    demand: Demand | None = None,
-    message: str = "",
-) -> Engagement:
-    """An SME asks a partner for one of its published offerings (optionally for one of its demands).
-
-    The SME must be an approved SME member of the cluster; it may hold one open engagement per
-    offering (a second request answers 409 until the first one ends).
-    """
-    errors = {}
-    if offering.cluster_id != cluster.pk or offering.status != OfferingStatus.PUBLISHED:
-        errors["offering"] = [_("This offering is not published in this cluster.")]
-    elif offering.partner_id == sme.pk:
-        errors["offering"] = [_("You cannot request your own offering.")]
-    if demand is not None and (demand.cluster_id != cluster.pk or demand.sme_id != sme.pk):
-        errors["demand"] = [_("This demand is not one of your demands in this cluster.")]
-    elif demand is not None and demand.status in (DemandStatus.CLOSED, DemandStatus.CANCELLED):
-        errors["demand"] = [_("This demand is closed.")]
-    message = (message or "").strip()
-    if len(message) > MAX_REASON_LENGTH:
-        errors["message"] = [_("At most %(limit)d characters.") % {"limit": MAX_REASON_LENGTH}]
-    if not is_approved_member(cluster=cluster, enterprise_id=sme.pk, role=MembershipRole.SME):
-        errors["sme"] = [_("Only an approved SME member of this cluster may request services.")]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            engagement = Engagement.objects.create(
-                cluster=cluster,
-                offering=offering,
-                sme=sme,
-                partner_id=offering.partner_id,
-                demand=demand,
-                message=message,
-            )
-    except IntegrityError:
-        raise Conflict(_("You already have an open engagement for this offering.")) from None
-    event = engagement_record_event(
-        engagement=engagement, action="request", from_status="", by=by, party=engagement_flow.SME
-    )
-    engagement_notify(engagement=engagement, event=event)
-    return engagement

@@ -1,4 +1,4 @@
-"""Reads for service delivery: engagements, reviews, machines, calendars and utilisation."""
+"""Reads of shared machines: the catalogue, the moderation queue, calendars and utilisation."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -15,48 +15,10 @@ from services.models import (
     BOOKING_HOLDING_STATUSES,
     Booking,
     BookingStatus,
-    Engagement,
-    EngagementEvent,
     Machine,
     MachineApproval,
     MachineStatus,
-    OfferingStatus,
-    PartnerRating,
-    Review,
 )
-
-
-def engagement_list(*, roles: ClusterRoles) -> QuerySet[Engagement]:
-    """Engagements the caller may see: staff see the cluster's, members their own side's."""
-    queryset = Engagement.objects.select_related("offering", "sme", "partner", "demand")
-    if not roles.is_staff:
-        queryset = queryset.filter(
-            Q(sme_id__in=roles.sme_enterprise_ids) | Q(partner_id__in=roles.partner_enterprise_ids)
-        )
-    return queryset.order_by("-created_at", "id")
-
-
-def engagement_events(*, engagement: Engagement) -> QuerySet[EngagementEvent]:
-    return engagement.events.select_related("actor").order_by("created_at", "id")
-
-
-def review_list(*, roles: ClusterRoles) -> QuerySet[Review]:
-    """Reviews of published offerings are public; staff also see those of unpublished ones,
-    and each side sees the reviews of its own engagements."""
-    queryset = Review.objects.select_related("offering", "partner", "sme")
-    if not roles.is_staff:
-        queryset = queryset.filter(
-            Q(offering__status=OfferingStatus.PUBLISHED)
-            | Q(sme_id__in=roles.sme_enterprise_ids)
-            | Q(partner_id__in=roles.partner_enterprise_ids)
-        )
-    return queryset.order_by("-created_at", "id")
-
-
-def partner_rating_list() -> QuerySet[PartnerRating]:
-    return (
-        PartnerRating.objects.select_related("partner").filter(count__gt=0).order_by("-bayes", "-count", "id")
-    )
 
 
 def partner_in_good_standing() -> Exists:
@@ -90,16 +52,6 @@ def machine_moderation_queue() -> QuerySet[Machine]:
         .filter(approval=MachineApproval.PENDING)
         .order_by("submitted_at", "created_at", "id")
     )
-
-
-def booking_list(*, roles: ClusterRoles) -> QuerySet[Booking]:
-    """Staff see every booking; an SME its own; a partner those of its machines."""
-    queryset = Booking.objects.select_related("machine", "machine__partner", "sme")
-    if not roles.is_staff:
-        queryset = queryset.filter(
-            Q(sme_id__in=roles.sme_enterprise_ids) | Q(machine__partner_id__in=roles.partner_enterprise_ids)
-        )
-    return queryset.order_by("start", "id")
 
 
 def _range_bounds(date_from: date, date_to: date):

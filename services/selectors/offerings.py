@@ -10,44 +10,19 @@ from cluster_platform.reference.regions import region_chain
 from cluster_platform.search import tsquery_literal
 from cluster_platform.selectors import ClusterRoles
 from services.models import (
-    Category,
-    Demand,
-    DemandStatus,
     Offering,
     OfferingRevision,
     OfferingStatus,
     PriceModel,
     RevisionStatus,
 )
+from services.selectors.categories import category_descendant_codes
 
 # ts_rank_cd weights for D, C, B, A (PostgreSQL's order): title >> summary/tags > description > category.
 SEARCH_WEIGHTS = [0.05, 0.2, 0.4, 1.0]
 # ts_rank_cd normalisation 1: divide by 1 + log(document length), so a long description that
 # repeats a word does not outrank a short offering that has it in its title.
 SEARCH_NORMALISATION = 1
-
-
-# --- Taxonomy --------------------------------------------------------------------------------
-
-
-def category_list() -> QuerySet[Category]:
-    return Category.objects.order_by("position", "code")
-
-
-def category_descendant_codes(*, code: str) -> list[str]:
-    """The category and every category below it (the tree is small: one query, walked in Python)."""
-    children: dict[str | None, list[str]] = {}
-    for child, parent in Category.objects.values_list("code", "parent_id"):
-        children.setdefault(parent, []).append(child)
-    result, stack = [], [code]
-    while stack:
-        current = stack.pop()
-        result.append(current)
-        stack.extend(children.get(current, []))
-    return result
-
-
-# --- Offerings -------------------------------------------------------------------------------
 
 
 class _Matches(Func):
@@ -193,27 +168,4 @@ def offering_revision_visible(*, cluster: Cluster, roles: ClusterRoles) -> Query
         revisions = revisions.filter(offering__partner_id__in=roles.partner_enterprise_ids)
     return revisions.select_related("offering", "offering__category", "offering__partner").order_by(
         "created_at", "id"
-    )
-
-
-# --- Demands ---------------------------------------------------------------------------------
-
-# Partners see visible demands only while they are still looking for a provider.
-DEMAND_STATES_SHOWN_TO_PARTNERS = (DemandStatus.OPEN, DemandStatus.MATCHED)
-
-
-def demand_visible(*, cluster: Cluster, roles: ClusterRoles) -> QuerySet[Demand]:
-    """The agency sees every demand; an SME its own; a partner the open ones their SMEs show to partners."""
-    demands = Demand.objects.filter(cluster=cluster)
-    if roles.is_staff:
-        return demands
-    shown = Q(sme_id__in=roles.sme_enterprise_ids)
-    if roles.partner_enterprise_ids:
-        shown |= Q(visible_to_partners=True, status__in=DEMAND_STATES_SHOWN_TO_PARTNERS)
-    return demands.filter(shown)
-
-
-def demand_with_relations(queryset: QuerySet[Demand]) -> QuerySet[Demand]:
-    return queryset.select_related("sme").prefetch_related(
-        Prefetch("categories", queryset=Category.objects.order_by("position", "code"))
     )

@@ -1,29 +1,21 @@
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 
 from cluster_platform.api.permissions import (
     IsClusterPartner,
-    IsClusterSME,
     IsClusterStaff,
     IsClusterStaffWriter,
     ReadOnly,
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
-from enterprises.models import Enterprise
-from services import selectors, services
-from services.api.filters import DemandFilter, OfferingFilter, OfferingRevisionFilter
-from services.api.serializers import (
+from services.api.filters import OfferingFilter, OfferingRevisionFilter
+from services.api.serializers.catalog import (
     CategorySerializer,
     CategoryTreeSerializer,
-    DemandInputSerializer,
-    DemandSerializer,
     ModerationItemSerializer,
     OfferingInputSerializer,
     OfferingRevisionSerializer,
@@ -31,7 +23,25 @@ from services.api.serializers import (
     RejectInputSerializer,
     WithdrawInputSerializer,
 )
-from services.models import Demand, Offering, OfferingRevision
+from services.api.views.lookups import acting_enterprise
+from services.models import Offering, OfferingRevision
+from services.selectors.categories import category_list
+from services.selectors.offerings import (
+    offering_moderation_queue,
+    offering_revision_visible,
+    offering_visible,
+    offering_with_relations,
+)
+from services.services.offerings import (
+    offering_approve,
+    offering_create,
+    offering_reject,
+    offering_revision_approve,
+    offering_revision_reject,
+    offering_submit,
+    offering_update,
+    offering_withdraw,
+)
 
 # --- Taxonomy --------------------------------------------------------------------------------
 
@@ -46,7 +56,7 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_field = "code"
 
     def get_queryset(self):
-        return selectors.category_list()
+        return category_list()
 
     @extend_schema(responses=CategoryTreeSerializer(many=True))
     @action(detail=False)
@@ -80,17 +90,6 @@ class IsOwnOffering(BasePermission):
     def has_object_permission(self, request, view, obj):
         offering = obj.offering if isinstance(obj, OfferingRevision) else obj
         return offering.partner_id in view.roles.partner_enterprise_ids
-
-
-def acting_enterprise(*, requested, allowed: frozenset, field: str) -> Enterprise:
-    """The enterprise the caller acts for: the one named (if theirs), or their only one."""
-    if requested is not None:
-        if requested not in allowed:
-            raise ValidationError({field: [_("You do not act for this enterprise in this cluster.")]})
-        return Enterprise.objects.get(pk=requested)
-    if len(allowed) != 1:
-        raise ValidationError({field: [_("Say which of your enterprises this is for.")]})
-    return Enterprise.objects.get(pk=next(iter(allowed)))
 
 
 @extend_schema_view(
@@ -131,8 +130,8 @@ class OfferingViewSet(
     }
 
     def scoped_queryset(self):
-        visible = selectors.offering_visible(cluster=self.cluster, roles=self.roles)
-        return selectors.offering_with_relations(visible).order_by("-created_at", "id")
+        visible = offering_visible(cluster=self.cluster, roles=self.roles)
+        return offering_with_relations(visible).order_by("-created_at", "id")
 
     def _respond(self, offering, status_code=status.HTTP_200_OK):
         offering = self.get_queryset().get(pk=offering.pk)
@@ -145,7 +144,7 @@ class OfferingViewSet(
         partner = acting_enterprise(
             requested=values.pop("partner", None), allowed=self.roles.partner_enterprise_ids, field="partner"
         )
-        offering = services.offering_create(
+        offering = offering_create(
             cluster=self.cluster,
             partner=partner,
             values=values,
@@ -161,7 +160,7 @@ class OfferingViewSet(
             field: value for field, value in serializer.validated_data.items() if field in request.data
         }
         changes.pop("partner", None)
-        offering, _revision = services.offering_update(offering=offering, changes=changes, by=request.user)
+        offering, _revision = offering_update(offering=offering, changes=changes, by=request.user)
         return self._respond(offering)
 
     @extend_schema(
@@ -171,7 +170,7 @@ class OfferingViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
         """Send the offering to the agency for review (from draft, rejected or withdrawn)."""
-        return self._respond(services.offering_submit(offering=self.get_object(), by=request.user))
+        return self._respond(offering_submit(offering=self.get_object(), by=request.user))
 
     @extend_schema(
         request=None,
@@ -180,7 +179,7 @@ class OfferingViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         """The agency publishes a pending offering."""
-        return self._respond(services.offering_approve(offering=self.get_object(), by=request.user))
+        return self._respond(offering_approve(offering=self.get_object(), by=request.user))
 
     @extend_schema(
         request=RejectInputSerializer,
@@ -193,9 +192,7 @@ class OfferingViewSet(
         serializer = RejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._respond(
-            services.offering_reject(
-                offering=offering, by=request.user, reason=serializer.validated_data["reason"]
-            )
+            offering_reject(offering=offering, by=request.user, reason=serializer.validated_data["reason"])
         )
 
     @extend_schema(
@@ -209,7 +206,7 @@ class OfferingViewSet(
         serializer = WithdrawInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         by_agency = offering.partner_id not in self.roles.partner_enterprise_ids
-        offering = services.offering_withdraw(
+        offering = offering_withdraw(
             offering=offering,
             by=request.user,
             by_agency=by_agency,
@@ -233,7 +230,7 @@ class OfferingRevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     }
 
     def scoped_queryset(self):
-        return selectors.offering_revision_visible(cluster=self.cluster, roles=self.roles)
+        return offering_revision_visible(cluster=self.cluster, roles=self.roles)
 
     @extend_schema(
         request=None,
@@ -242,8 +239,8 @@ class OfferingRevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         """Apply the proposed values to the offering (the public sees them from now on)."""
-        offering = services.offering_revision_approve(revision=self.get_object(), by=request.user)
-        offering = selectors.offering_with_relations(Offering.objects.filter(pk=offering.pk)).get()
+        offering = offering_revision_approve(revision=self.get_object(), by=request.user)
+        offering = offering_with_relations(Offering.objects.filter(pk=offering.pk)).get()
         return Response(OfferingSerializer(offering, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -256,7 +253,7 @@ class OfferingRevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         revision = self.get_object()
         serializer = RejectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        revision = services.offering_revision_reject(
+        revision = offering_revision_reject(
             revision=revision, by=request.user, reason=serializer.validated_data["reason"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=revision.pk)).data)
@@ -271,111 +268,4 @@ class OfferingModerationViewSet(mixins.ListModelMixin, ClusterScopedViewSet):
     action_permissions = {"list": [IsClusterStaff]}
 
     def scoped_queryset(self):
-        return selectors.offering_moderation_queue(cluster=self.cluster)
-
-
-# --- Demands ---------------------------------------------------------------------------------
-
-
-class IsOwnDemand(BasePermission):
-    def has_object_permission(self, request, view, obj):
-        return obj.sme_id in view.roles.sme_enterprise_ids
-
-
-@extend_schema_view(
-    create=extend_schema(request=DemandInputSerializer, responses={201: DemandSerializer}),
-    partial_update=extend_schema(
-        request=DemandInputSerializer(partial=True), responses={200: DemandSerializer}
-    ),
-)
-class DemandViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ClusterScopedViewSet,
-):
-    """Needs SMEs post: the SME and the agency see them; partners only those shown to partners, without contacts."""
-
-    model = Demand
-    serializer_class = DemandSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = DemandFilter
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    _reader = [IsClusterStaff | IsClusterSME | IsClusterPartner]
-    _mover = [(IsClusterSME & IsOwnDemand) | IsClusterStaffWriter]
-    action_permissions = {
-        "list": _reader,
-        "retrieve": _reader,
-        "create": [IsClusterSME],
-        "partial_update": [IsClusterSME & IsOwnDemand],
-        "match": _mover,
-        "start": _mover,
-        "close": _mover,
-        "cancel": _mover,
-    }
-
-    def scoped_queryset(self):
-        visible = selectors.demand_visible(cluster=self.cluster, roles=self.roles)
-        return selectors.demand_with_relations(visible).order_by("-created_at", "id")
-
-    def _respond(self, demand, status_code=status.HTTP_200_OK):
-        return Response(self.get_serializer(self.get_queryset().get(pk=demand.pk)).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        serializer = DemandInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
-        sme = acting_enterprise(
-            requested=values.pop("sme", None), allowed=self.roles.sme_enterprise_ids, field="sme"
-        )
-        demand = services.demand_create(cluster=self.cluster, sme=sme, values=values, by=request.user)
-        return self._respond(demand, status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        demand = self.get_object()
-        serializer = DemandInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        changes = {
-            field: value for field, value in serializer.validated_data.items() if field in request.data
-        }
-        changes.pop("sme", None)
-        return self._respond(services.demand_update(demand=demand, changes=changes, by=request.user))
-
-    def _transition(self, request, name):
-        demand = self.get_object()
-        by_agency = demand.sme_id not in self.roles.sme_enterprise_ids
-        if by_agency and not self.roles.can_decide:
-            raise PermissionDenied
-        return self._respond(
-            services.demand_transition(demand=demand, action=name, by=request.user, by_agency=by_agency)
-        )
-
-    _transition_schema = extend_schema(
-        request=None,
-        responses={200: DemandSerializer, 409: OpenApiResponse(description="Invalid transition")},
-    )
-
-    @_transition_schema
-    @action(detail=True, methods=["post"])
-    def match(self, request, *args, **kwargs):
-        """open -> matched: a provider has been found."""
-        return self._transition(request, "match")
-
-    @_transition_schema
-    @action(detail=True, methods=["post"])
-    def start(self, request, *args, **kwargs):
-        """matched -> in progress."""
-        return self._transition(request, "start")
-
-    @_transition_schema
-    @action(detail=True, methods=["post"])
-    def close(self, request, *args, **kwargs):
-        """in progress -> closed: the need is met."""
-        return self._transition(request, "close")
-
-    @_transition_schema
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, *args, **kwargs):
-        """Cancel the demand (from open, matched or in progress)."""
-        return self._transition(request, "cancel")
+        return offering_moderation_queue(cluster=self.cluster)
