@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles
-from enterprises.selectors.roles import cluster_roles_for
 from enterprises.models import Enterprise, MembershipRole
 from enterprises.selectors.memberships import is_approved_member
+from enterprises.selectors.roles import cluster_roles_for
 from services import slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,

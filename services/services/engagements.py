@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles
-from enterprises.selectors.roles import cluster_roles_for
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, MembershipRole
 from enterprises.selectors.memberships import is_approved_member
+from enterprises.selectors.roles import cluster_roles_for
 from services import engagement_flow
 from services.models import (
     Demand,

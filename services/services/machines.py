@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from cluster_platform.exceptions import InvalidTransition
 from cluster_platform.models import Cluster
-from enterprises.selectors.roles import cluster_roles_for
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise
+from enterprises.selectors.roles import cluster_roles_for
 from services import slots
 from services.models import (
     Machine,
