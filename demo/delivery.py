@@ -4,7 +4,7 @@ and engagements in every state, with reviews, across the demo clusters.
 Idempotent: machines are keyed on (cluster, partner, asset code) and inserted with
 ON CONFLICT DO NOTHING; bookings are seeded only for machines that have none; an engagement is
 seeded only where the SME has none for that offering. Randomness is seeded, so a fresh database
-gets the same data every time. Runs after services/demo.py, whose published offerings it uses.
+gets the same data every time. Runs after demo/catalog.py, whose published offerings it uses.
 """
 
 import random
