@@ -287,7 +287,7 @@ def engine_rankings(cluster, demand_keys: dict, offering_keys: dict) -> dict[str
 
 def run() -> dict:
     """Figures of the engine and the baselines on the whole set and on each half (needs a database)."""
-    from matching.text import tokenize
+    from cluster_platform.text import content_terms
     from services.models import Category
 
     judged = load_set()
@@ -295,7 +295,7 @@ def run() -> dict:
     parent_of = dict(Category.objects.values_list("code", "parent_id"))
     systems = {
         "engine": engine_rankings(cluster, demand_keys, offering_keys),
-        "bm25": bm25_rankings(judged, tokenize),
+        "bm25": bm25_rankings(judged, content_terms),
         "overlap": overlap_rankings(judged),
         "category": category_rankings(judged, {code: parent or "" for code, parent in parent_of.items()}),
     }
