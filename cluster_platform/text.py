@@ -6,10 +6,16 @@ later caller segments ("物联网" is one word with it, 物 + 联网 without), s
 added here, before the first segmentation whoever asks first, and nothing else calls rjieba:
 search (`cluster_platform/search.py`: tsvector and tsquery literals) and matching (`content_terms()`)
 segment the same text the same way however a process started.
+
+Matching also compares texts by their domain concepts (`concept_terms()`, from the maintained
+synonym list in data/synonyms.txt) and by character bigrams (`character_bigrams()`), which
+survive a segmentation that splits a jargon word differently on the two sides.
 """
 
+import functools
 import re
 import threading
+from pathlib import Path
 
 import rjieba
 
@@ -204,3 +210,43 @@ def content_terms(text: str) -> list[str]:
             continue
         found.append(token)
     return found
+
+
+# --- matching: domain concepts and character n-grams -----------------------------------------
+
+SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.txt"
+CONCEPT_PREFIX = "~"  # a concept term never collides with a segmented word
+
+
+@functools.cache
+def _synonyms() -> tuple[re.Pattern, dict[str, str]]:
+    """One alternation over every spelling (longest first) and spelling -> concept term."""
+    concept_of: dict[str, str] = {}
+    for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        spellings = line.lower().split()
+        for spelling in spellings:
+            concept_of.setdefault(spelling, CONCEPT_PREFIX + spellings[0])
+    alternatives = []
+    for spelling in sorted(concept_of, key=len, reverse=True):
+        escaped = re.escape(spelling)
+        # A Latin spelling counts as a whole word only ("bi" is not in "mobile", "mes" not in "times").
+        alternatives.append(f"(?<![a-z0-9]){escaped}(?![a-z0-9])" if spelling.isascii() else escaped)
+    return re.compile("|".join(alternatives)), concept_of
+
+
+def concept_terms(text: str) -> list[str]:
+    """The domain concepts `text` mentions ("~设备联网" for 机联网, 设备上云, 数据采集, ...), each once."""
+    if not text:
+        return []
+    pattern, concept_of = _synonyms()
+    found = dict.fromkeys(concept_of[match.group(0)] for match in pattern.finditer(text.lower()))
+    return list(found)
+
+
+def character_bigrams(text: str) -> list[str]:
+    """Overlapping pairs of letters, digits and CJK characters of `text`, lower-cased, in order."""
+    characters = [character for character in text.lower() if character.isalnum()]
+    return [a + b for a, b in zip(characters, characters[1:], strict=False)]

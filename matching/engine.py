@@ -30,20 +30,28 @@ from scipy import sparse
 from cluster_platform.reference.regions import is_region_code, region_covering_codes
 
 FEATURES = ("category", "industry", "size", "region", "budget", "maturity", "text", "quality", "capacity")
+# What a service is about (text) leads; the category an SME ticked or a partner filed under is
+# a hint, not a verdict (both are often not the ones a reader would pick). Tuned on the tuning
+# half of the judged set (bench/matching/eval/), see docs/matching.md.
 DEFAULT_WEIGHTS = {
-    "category": 0.20,
-    "industry": 0.15,
-    "size": 0.05,
-    "region": 0.10,
-    "budget": 0.10,
-    "maturity": 0.10,
-    "text": 0.15,
+    "category": 0.12,
+    "industry": 0.10,
+    "size": 0.03,
+    "region": 0.08,
+    "budget": 0.07,
+    "maturity": 0.05,
+    "text": 0.40,
     "quality": 0.10,
     "capacity": 0.05,
 }
+# Features of the offering alone: when they are equal for every offering of a run (a new cluster:
+# nobody rated, nobody engaged yet) they cannot tell offerings apart, and their weight goes to
+# the features that can.
+OFFERING_PRIORS = ("quality", "capacity")
 
 # --- feature constants (see docs/matching.md) ---------------------------------------------
-CATEGORY_EXACT, CATEGORY_CHILD, CATEGORY_SIBLING, CATEGORY_UNKNOWN = 1.0, 0.8, 0.5, 0.5
+# A sibling (same parent) earns little: a broad parent such as 云服务与SaaS holds OA next to MES.
+CATEGORY_EXACT, CATEGORY_CHILD, CATEGORY_SIBLING, CATEGORY_UNKNOWN = 1.0, 0.8, 0.2, 0.5
 # GB/T 4754 levels by code length: class (5), group (4), division (3), section (1).
 INDUSTRY_LEVELS = ((5, 1.0, "class"), (4, 0.8, "group"), (3, 0.6, "division"), (1, 0.3, "section"))
 INDUSTRY_ANY, INDUSTRY_UNKNOWN = 0.5, 0.5
@@ -51,10 +59,14 @@ SIZE_MATCH, SIZE_ANY, SIZE_UNKNOWN = 1.0, 0.6, 0.5
 SIZE_CLASSES = ("micro", "small", "medium", "large")
 REGION_DISTRICT, REGION_CITY, REGION_PROVINCE = 1.0, 0.8, 0.6
 REGION_REMOTE_ONLINE, REGION_REMOTE_OFFLINE, REGION_UNKNOWN = 0.4, 0.1, 0.5
-BUDGET_FITS, BUDGET_CHEAPER, BUDGET_UNKNOWN = 1.0, 0.7, 0.5
+# Cheaper than the budget is hardly a drawback; a free offering fits every budget.
+BUDGET_FITS, BUDGET_CHEAPER, BUDGET_UNKNOWN, BUDGET_FREE = 1.0, 0.9, 0.5, 1.0
 LEVEL_FIT, LEVEL_ADJACENT, LEVEL_ANY = 1.0, 0.3, 0.5
 DIMENSION_FIT, DIMENSION_GENERIC, DIMENSION_UNKNOWN = 1.0, 0.3, 0.5
 BM25_K1, BM25_B = 1.2, 0.75
+# The text feature: BM25 over words and domain concepts (0.7), and over character bigrams (0.3)
+# (which still meet when the two sides segment a jargon word differently).
+TEXT_WORD_SHARE = 0.7
 RATING_UNRATED = 0.6  # an unrated partner counts as a 3-star one
 COMPLETED_SCALE = 5.0  # completed engagements in the cluster: 1 - exp(-n / scale)
 QUALITY_RATING_SHARE = 0.7
@@ -78,7 +90,9 @@ class OfferingInput:
     price_max: float | None = None
     maturity_levels: tuple[int, ...] = ()  # () = any
     dimensions: tuple[str, ...] = ()  # maturity dimensions it addresses
-    text: tuple[str, ...] = ()  # segmented terms
+    text: tuple[str, ...] = ()  # words and concepts, fields repeated by weight (matching/profile.py)
+    bigrams: tuple[str, ...] = ()  # character bigrams, likewise
+    free: bool = False  # price model "free"
     rating_bayes: float = 0.0
     rating_count: int = 0
     completed_engagements: int = 0  # the partner's, in this cluster
@@ -100,6 +114,7 @@ class SubjectInput:
     maturity_level: int | None = None
     weakest_dimensions: tuple[str, ...] = ()
     text: tuple[str, ...] = ()
+    bigrams: tuple[str, ...] = ()
     excluded_offerings: frozenset = field(default_factory=frozenset)  # dismissed by the SME
 
 
@@ -266,6 +281,8 @@ class PreparedOfferings:
             dtype=np.int64,
         )
         self.bm25 = BM25Index([o.text for o in offerings])
+        self.bigram_bm25 = BM25Index([o.bigrams for o in offerings])
+        self.free = np.array([o.free for o in offerings], dtype=bool)
         self.quality = np.array([quality_value(o) for o in offerings], dtype=np.float32)
         self.capacity = np.array([capacity_value(o) for o in offerings], dtype=np.float32)
         self.partner_ids = np.array([o.partner_id for o in offerings], dtype=object)
@@ -411,20 +428,50 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
         [_dimension_mask(s.weakest_dimensions, p.dimension_vocabulary, grow=False) for s in subjects],
         dtype=np.int64,
     )[:, None]
-    has_gaps = np.array([bool(s.weakest_dimensions) for s in subjects])[:, None]
+    # A demand says what it needs; the SME's weakest dimensions only steer proactive recommendations
+    # (for a demand they would favour every offering whose blurb names a dimension's keyword).
+    has_gaps = np.array([bool(s.weakest_dimensions) and is_proactive(s) for s in subjects])[:, None]
     dimension_fit = np.where((weak & p.dimension_mask[None, :]) != 0, _F(DIMENSION_FIT), _F(0))
     dimension_fit = np.where(p.dimension_mask[None, :] == 0, _F(DIMENSION_GENERIC), dimension_fit)
     dimension_fit = np.where(has_gaps, dimension_fit, _F(DIMENSION_UNKNOWN))
     out["maturity"] = _F(0.5) * level_fit + _F(0.5) * dimension_fit
 
     # Text: BM25, scaled by the subject's best offering so that it lies in [0, 1].
-    raw = p.bm25.scores(p.bm25.query_matrix([s.text for s in subjects]))
-    best = raw.max(axis=1, keepdims=True) if p.n else np.zeros((b, 1))
-    out["text"] = np.divide(raw, best, out=np.zeros_like(raw), where=best > 0).astype(np.float32)
+    words = _relative_bm25(p.bm25, [s.text for s in subjects])
+    bigrams = _relative_bm25(p.bigram_bm25, [s.bigrams for s in subjects])
+    out["text"] = (TEXT_WORD_SHARE * words + (1 - TEXT_WORD_SHARE) * bigrams).astype(np.float32)
 
     out["quality"] = np.broadcast_to(p.quality, (b, p.n))
     out["capacity"] = np.broadcast_to(p.capacity, (b, p.n))
     return out
+
+
+def _relative_bm25(index: BM25Index, queries: Sequence[Sequence[str]]) -> np.ndarray:
+    """BM25 of each query against every document, divided by the query's best document (0..1)."""
+    raw = index.scores(index.query_matrix(queries))
+    best = raw.max(axis=1, keepdims=True) if raw.shape[1] else np.zeros((len(queries), 1))
+    return np.divide(raw, best, out=np.zeros_like(raw), where=best > 0)
+
+
+def budget_relation(subject: SubjectInput, offering: OfferingInput) -> tuple[str, float]:
+    """How the offering's price stands to the demand's budget: ("free" | "unknown" | "fits" |
+    "cheaper" | "over", the share of the budget it is over by). The one definition the
+    explanations and the reference scorer read; the engine computes the same vectorised."""
+    if offering.free:
+        return "free", 0.0
+    if (subject.budget_min is None and subject.budget_max is None) or (
+        offering.price_min is None and offering.price_max is None
+    ):
+        return "unknown", 0.0
+    low = subject.budget_min if subject.budget_min is not None else 0.0
+    high = subject.budget_max if subject.budget_max is not None else math.inf
+    price_low = offering.price_min if offering.price_min is not None else 0.0
+    price_high = offering.price_max if offering.price_max is not None else math.inf
+    if max(low, price_low) <= min(high, price_high):
+        return "fits", 0.0
+    if price_high < low:
+        return "cheaper", 0.0
+    return "over", (price_low - high) / high if math.isfinite(high) and high > 0 else 0.0
 
 
 def _budget_block(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.ndarray:
@@ -439,9 +486,17 @@ def _budget_block(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.
     budget = np.where(
         overlaps, np.float32(BUDGET_FITS), np.where(price_high < low, np.float32(BUDGET_CHEAPER), over)
     )
-    return np.where(p.price_known[None, :] & known, budget, np.float32(BUDGET_UNKNOWN)).astype(
-        np.float32, copy=False
-    )
+    budget = np.where(p.price_known[None, :] & known, budget, np.float32(BUDGET_UNKNOWN))
+    return np.where(p.free[None, :], np.float32(BUDGET_FREE), budget).astype(np.float32, copy=False)
+
+
+def declared_exclusions(features: dict[str, np.ndarray]) -> np.ndarray:
+    """True where the offering's own declarations leave the SME out: a region it does not serve,
+    target industries that do not contain the SME's, size classes without the SME's. A partner
+    who wrote "佛山 only" or "textile mills only" means it, so such a pair is never recommended,
+    however well the words match. These are exactly the pairs whose region, industry or size value
+    is 0 (an unknown SME fact gives 0.5, and so excludes nothing)."""
+    return (features["region"] == 0) | (features["industry"] == 0) | (features["size"] == 0)
 
 
 def _exclusion_mask(prepared: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.ndarray:
@@ -482,7 +537,7 @@ def candidate_arrays(
     block: int = BLOCK,
 ) -> Candidates:
     """The best `per_subject` offerings of every subject (excluded pairs left out), as arrays."""
-    vector = normalise_weights(weights).astype(np.float32)
+    vector = normalise_weights(run_weights(prepared, weights)).astype(np.float32)
     parts: list[tuple] = []
     keep = min(per_subject, prepared.n)
     if keep and subjects:
@@ -493,7 +548,7 @@ def candidate_arrays(
             for weight, name in zip(vector, FEATURES, strict=True):
                 if weight:
                     total += weight * features[name]
-            total[_exclusion_mask(prepared, chunk)] = -1.0
+            total[_exclusion_mask(prepared, chunk) | declared_exclusions(features)] = -1.0
             if keep < prepared.n:
                 top = np.argpartition(-total, keep - 1, axis=1)[:, :keep]
             else:
@@ -526,14 +581,27 @@ def score_candidates(
     return [candidates.match(position) for position in range(len(candidates.score))]
 
 
-def assign_arrays(candidates: Candidates, *, top_n: int, slots: Sequence[int]) -> dict[int, list[Match]]:
-    """Capacity-aware greedy assignment: best pairs first, at most `top_n` per subject and
-    `slots[offering]` per offering in the run. Returns subject -> its matches, best first.
+def assign_arrays(
+    candidates: Candidates, *, top_n: int, slots: Sequence[int], proactive: Sequence[bool] | None = None
+) -> dict[int, list[Match]]:
+    """Capacity-aware greedy assignment: demands first, then proactive subjects (`proactive[subject]`),
+    each in descending score order; at most `top_n` per subject and `slots[offering]` per offering
+    in the run. Returns subject -> its matches, best first.
 
-    Greedy in global score order gives each free slot to the highest-scoring pair that wants it
-    (a 1/2-approximation of the optimal b-matching, in O(P log P)); see docs/matching.md.
+    A need an SME posted outranks one the engine guessed: a proactive recommendation only takes
+    the capacity the demands leave. Within each group, greedy in score order gives each free slot
+    to the highest-scoring pair that wants it (a 1/2-approximation of the optimal b-matching, in
+    O(P log P)); see docs/matching.md.
     """
-    order = np.lexsort((candidates.offering, candidates.subject, -candidates.score.astype(np.float64)))
+    if proactive is None:
+        group = np.zeros(len(candidates.subject), dtype=np.int8)
+    else:
+        group = (
+            np.asarray(proactive, dtype=np.int8)[candidates.subject]
+            if len(candidates.subject)
+            else np.zeros(0)
+        )
+    order = np.lexsort((candidates.offering, candidates.subject, -candidates.score.astype(np.float64), group))
     remaining = [int(slot) for slot in slots]
     taken_count: dict[int, int] = {}
     chosen: list[int] = []
@@ -583,4 +651,24 @@ def match(
     if slots is None:
         slots = [max(0, o.free_capacity) for o in offerings]
     candidates = candidate_arrays(prepared, subjects, weights, per_subject=top_n * CANDIDATES_PER_SLOT)
-    return assign_arrays(candidates, top_n=top_n, slots=slots)
+    return assign_arrays(candidates, top_n=top_n, slots=slots, proactive=[is_proactive(s) for s in subjects])
+
+
+def is_proactive(subject: SubjectInput) -> bool:
+    """A recommendation from the SME's profile ("sme:<id>") rather than for a demand it posted."""
+    return subject.key.startswith("sme:")
+
+
+def run_weights(prepared: PreparedOfferings, weights: dict[str, float]) -> dict[str, float]:
+    """The weights a run scores with: the agency's, less those of offering priors (OFFERING_PRIORS)
+    that are equal for every offering of the run. The explanations use the same, so a stored
+    contribution is always weight x value of the score it explains."""
+    effective = dict(weights)
+    vectors = {"quality": prepared.quality, "capacity": prepared.capacity}
+    for name in OFFERING_PRIORS:
+        vector = vectors[name]
+        if prepared.n and float(vector.max() - vector.min()) <= 1e-6:
+            effective[name] = 0.0
+    if sum(max(0.0, float(effective.get(name, 0.0))) for name in FEATURES) <= 0:
+        return dict(weights)  # nothing else to score with: keep the agency's choice
+    return effective

@@ -5,20 +5,22 @@ themselves) and an English text; the contributions are stored compactly with a r
 (CONTRIBUTION_FIELDS) and expanded for the API.
 """
 
+import math
+
+from cluster_platform.text import CONCEPT_PREFIX
 from matching.engine import (
-    BUDGET_CHEAPER,
-    BUDGET_FITS,
-    BUDGET_UNKNOWN,
     CATEGORY_CHILD,
     CATEGORY_EXACT,
     FEATURES,
     INDUSTRY_LEVELS,
+    OFFERING_PRIORS,
     REGION_CITY,
     REGION_DISTRICT,
     REGION_PROVINCE,
     SIZE_MATCH,
     OfferingInput,
     SubjectInput,
+    budget_relation,
     normalise_weights,
     subject_level,
 )
@@ -63,7 +65,9 @@ class Explainer:
         rows = []
         for position, name in enumerate(FEATURES):
             value = values[name]
-            if name == "quality":
+            if name in OFFERING_PRIORS and self._raw[position] == 0:
+                reason = _PRIOR_UNWEIGHTED
+            elif name == "quality":
                 reason = cached[0]
             elif name == "capacity":
                 reason = cached[1]
@@ -90,6 +94,8 @@ _CACHE_KEYS = {
     "maturity": lambda s, o: (s.maturity_level, s.weakest_dimensions, tuple(o.maturity_levels), o.dimensions),
 }
 
+
+_PRIOR_UNWEIGHTED = ("prior_unweighted", {}, "the same for every offering in this run, not weighted")
 
 CONTRIBUTION_FIELDS = ("feature", "value", "weight", "contribution", "code", "params", "reason")
 
@@ -159,19 +165,20 @@ def _reason_region(subject, offering, value):
 
 
 def _reason_budget(subject, offering, value):
-    if value == BUDGET_UNKNOWN and (
-        (subject.budget_min is None and subject.budget_max is None)
-        or (offering.price_min is None and offering.price_max is None)
-    ):
+    # From the prices themselves, never from the (float32) value: the reason must be true.
+    relation, over_share = budget_relation(subject, offering)
+    if relation == "free":
+        return "budget_free", {}, "free of charge"
+    if relation == "unknown":
         return "budget_unknown", {}, "budget or price not given"
-    if value >= BUDGET_FITS:
+    if relation == "fits":
         return "budget_fits", {}, "price within budget"
-    if value == BUDGET_CHEAPER:
+    if relation == "cheaper":
         return "budget_cheaper", {}, "cheaper than budgeted"
-    if subject.budget_max and offering.price_min is not None:
-        over = round(100 * (offering.price_min - subject.budget_max) / subject.budget_max)
-        return "budget_over", {"percent": over}, f"over budget by {over}%"
-    return "budget_over", {}, "over budget"
+    if over_share <= 0:  # a budget of 0: any price is over it, by no meaningful share
+        return "budget_over", {}, "over budget"
+    percent = max(1, math.ceil(100 * over_share - 1e-9))
+    return "budget_over", {"percent": percent}, f"over budget by {percent}%"
 
 
 def _reason_maturity(subject, offering, value):
@@ -192,9 +199,13 @@ def _reason_maturity(subject, offering, value):
 def _reason_text(subject, offering, value):
     if value <= 0:
         return "text_none", {}, "no shared terms"
-    shared = sorted(set(subject.text).intersection(offering.text))[:5]
+    common = set(subject.text).intersection(offering.text)
+    # Concepts first (they say what both are about), shown by their canonical name.
+    concepts = sorted(term.removeprefix(CONCEPT_PREFIX) for term in common if term.startswith(CONCEPT_PREFIX))
+    words = sorted(term for term in common if not term.startswith(CONCEPT_PREFIX))
+    shared = list(dict.fromkeys(concepts + words))[:5]
     if not shared:
-        return "text_none", {}, "no shared terms"
+        return "text_similar", {}, "similar wording"
     return "text_terms", {"terms": shared}, "mentions " + "、".join(shared)
 
 

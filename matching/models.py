@@ -45,6 +45,11 @@ class MatchingWeights(TimestampedModel):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The last pass of learning from the cluster's feedback (matching/learning.py LearnedWeights
+    # report): the weights it found, on how many answers, and their held-out AUC against the
+    # agency's. Runs score with them only when "used" (they beat the agency's weights).
+    learned = models.JSONField(_("weights learned from feedback"), default=dict, blank=True)
+    learned_at = models.DateTimeField(_("learned at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("matching weights")
@@ -55,7 +60,14 @@ class MatchingWeights(TimestampedModel):
         return f"weights @ {self.cluster}"
 
     def as_dict(self) -> dict[str, float]:
+        """The agency's weights."""
         return {feature: getattr(self, feature) for feature in FEATURES}
+
+    def scoring_weights(self) -> dict[str, float]:
+        """What runs score with: the learned weights when learning found better ones, else the agency's."""
+        if self.learned.get("used") and self.learned.get("weights"):
+            return {feature: float(self.learned["weights"].get(feature, 0.0)) for feature in FEATURES}
+        return self.as_dict()
 
 
 class MatchRunStatus(models.TextChoices):
@@ -226,6 +238,8 @@ class RecommendationFeedback(TimestampedModel):
     reason = models.CharField(_("reason"), max_length=16, choices=DismissReason.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     score = models.FloatField(_("score when recommended"))
+    # The pair's feature values when it was recommended: what learning from feedback learns from.
+    values = models.JSONField(_("feature values when recommended"), default=dict, blank=True)
     engagement = models.ForeignKey(
         Engagement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

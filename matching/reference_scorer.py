@@ -8,7 +8,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from cluster_platform.reference.regions import region_contains
+from cluster_platform.reference.regions import is_region_code, region_contains
 from matching import engine as e
 
 
@@ -83,17 +83,15 @@ def region_value(s: e.SubjectInput, o: e.OfferingInput) -> float:
 
 
 def budget_value(s: e.SubjectInput, o: e.OfferingInput) -> float:
-    if (s.budget_min is None and s.budget_max is None) or (o.price_min is None and o.price_max is None):
-        return e.BUDGET_UNKNOWN
-    low = s.budget_min if s.budget_min is not None else 0.0
-    high = s.budget_max if s.budget_max is not None else math.inf
-    price_low = o.price_min if o.price_min is not None else 0.0
-    price_high = o.price_max if o.price_max is not None else math.inf
-    if max(low, price_low) <= min(high, price_high):
-        return e.BUDGET_FITS
-    if price_high < low:
-        return e.BUDGET_CHEAPER
-    gap = (price_low - high) / high if math.isfinite(high) and high > 0 else 0.0
+    relation, gap = e.budget_relation(s, o)
+    fixed = {
+        "free": e.BUDGET_FREE,
+        "unknown": e.BUDGET_UNKNOWN,
+        "fits": e.BUDGET_FITS,
+        "cheaper": e.BUDGET_CHEAPER,
+    }
+    if relation in fixed:
+        return fixed[relation]
     return min(0.5, max(0.0, 0.5 * (1 - 2 * gap)))
 
 
@@ -107,7 +105,7 @@ def maturity_value(s: e.SubjectInput, o: e.OfferingInput) -> float:
         level_fit = e.LEVEL_ADJACENT
     else:
         level_fit = 0.0
-    if not s.weakest_dimensions:
+    if not s.weakest_dimensions or not e.is_proactive(s):
         dimension_fit = e.DIMENSION_UNKNOWN
     elif not o.dimensions:
         dimension_fit = e.DIMENSION_GENERIC
@@ -116,17 +114,71 @@ def maturity_value(s: e.SubjectInput, o: e.OfferingInput) -> float:
     return 0.5 * level_fit + 0.5 * dimension_fit
 
 
+def declared_exclusion(s: e.SubjectInput, o: e.OfferingInput) -> bool:
+    """The offering's own declarations leave the SME out (regions served, industries, sizes)."""
+    served = o.regions
+    if (
+        is_region_code(s.region_code)
+        and served
+        and not any(region_contains(c, s.region_code) for c in served)
+    ):
+        return True
+    if (
+        s.industry_code
+        and o.industries
+        and not any(
+            len(s.industry_code) >= length and s.industry_code[:length] in o.industries
+            for length, _weight, _level in e.INDUSTRY_LEVELS
+        )
+    ):
+        return True
+    declared_sizes = [size for size in o.size_classes if size in e.SIZE_CLASSES]
+    return bool(s.size_class in e.SIZE_CLASSES and declared_sizes and s.size_class not in declared_sizes)
+
+
+class ReferenceText:
+    """The two BM25 indexes of the text feature: words and concepts, and character bigrams."""
+
+    def __init__(self, offerings: Sequence[e.OfferingInput]):
+        self.words = ReferenceBM25([o.text for o in offerings])
+        self.bigrams = ReferenceBM25([o.bigrams for o in offerings])
+
+    def values(self, subject: e.SubjectInput, count: int) -> list[float]:
+        def relative(index, query):
+            raw = [index.score(query, position) for position in range(count)]
+            best = max(raw, default=0.0)
+            return [value / best if best > 0 else 0.0 for value in raw]
+
+        words, bigrams = relative(self.words, subject.text), relative(self.bigrams, subject.bigrams)
+        return [
+            e.TEXT_WORD_SHARE * w + (1 - e.TEXT_WORD_SHARE) * b for w, b in zip(words, bigrams, strict=True)
+        ]
+
+
+def run_weights(offerings: Sequence[e.OfferingInput], weights: dict[str, float]) -> dict[str, float]:
+    """The agency's weights less those of offering priors that are equal for every offering."""
+    effective = dict(weights)
+    priors = {"quality": e.quality_value, "capacity": e.capacity_value}
+    for name in e.OFFERING_PRIORS:
+        values = [priors[name](offering) for offering in offerings]
+        if values and max(values) - min(values) <= 1e-6:
+            effective[name] = 0.0
+    if sum(max(0.0, effective.get(name, 0.0)) for name in e.FEATURES) <= 0:
+        return dict(weights)
+    return effective
+
+
 def score_subject(
     subject: e.SubjectInput,
     offerings: Sequence[e.OfferingInput],
     weights: dict[str, float],
-    bm25: ReferenceBM25,
+    text: ReferenceText,
 ) -> list[tuple[float, dict[str, float]]]:
     """(score, feature values) of `subject` against every offering; excluded pairs score -1."""
+    weights = run_weights(offerings, weights)
     total = sum(max(0.0, weights.get(name, 0.0)) for name in e.FEATURES)
     normalised = {name: max(0.0, weights.get(name, 0.0)) / total for name in e.FEATURES}
-    raw_text = [bm25.score(subject.text, index) for index in range(len(offerings))]
-    best_text = max(raw_text, default=0.0)
+    text_values = text.values(subject, len(offerings))
     results = []
     for index, offering in enumerate(offerings):
         values = {
@@ -136,11 +188,15 @@ def score_subject(
             "region": region_value(subject, offering),
             "budget": budget_value(subject, offering),
             "maturity": maturity_value(subject, offering),
-            "text": raw_text[index] / best_text if best_text > 0 else 0.0,
+            "text": text_values[index],
             "quality": e.quality_value(offering),
             "capacity": e.capacity_value(offering),
         }
-        excluded = offering.partner_id == subject.sme_id or offering.id in subject.excluded_offerings
+        excluded = (
+            offering.partner_id == subject.sme_id
+            or offering.id in subject.excluded_offerings
+            or declared_exclusion(subject, offering)
+        )
         score = -1.0 if excluded else sum(normalised[name] * values[name] for name in e.FEATURES)
         results.append((score, values))
     return results

@@ -9,16 +9,25 @@ from cluster_platform.models import Cluster
 from cluster_platform.reference.industries import get_industry
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from enterprises.models import Assessment, Enterprise, Membership, MembershipRole, MembershipStatus
-from matching import engine
+from matching import engine, learning
 from matching.models import (
+    DismissReason,
     FeedbackKind,
     MatchingWeights,
     MatchRun,
     Recommendation,
     RecommendationFeedback,
 )
-from matching.profile import demand_terms, offering_dimensions, offering_terms, sme_terms
-from services.models import Demand, DemandStatus, Engagement, EngagementStatus, Offering, OfferingStatus
+from matching.profile import demand_text, offering_dimensions, offering_text, sme_text
+from services.models import (
+    Demand,
+    DemandStatus,
+    Engagement,
+    EngagementStatus,
+    Offering,
+    OfferingStatus,
+    PriceModel,
+)
 
 # Engagements that hold one unit of an offering's capacity.
 OCCUPYING_STATUSES = (EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS, EngagementStatus.DELIVERED)
@@ -70,6 +79,7 @@ def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.
             "delivery_mode",
             "price_min",
             "price_max",
+            "price_model",
             "maturity_levels",
             "title",
             "summary",
@@ -93,6 +103,7 @@ def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.
         mode,
         price_min,
         price_max,
+        price_model,
         levels,
         title,
         summary,
@@ -102,6 +113,7 @@ def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.
         rating_count,
         capacity,
     ) in rows:
+        text = offering_text(title=title, summary=summary, description=description, tags=tags)
         offerings.append(
             engine.OfferingInput(
                 id=str(pk),
@@ -115,9 +127,11 @@ def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.
                 delivery_mode=mode,
                 price_min=_dec(price_min),
                 price_max=_dec(price_max),
+                free=price_model == PriceModel.FREE,
                 maturity_levels=tuple(levels),
                 dimensions=offering_dimensions(texts=[title, summary], tags=tags, dimensions=dimensions),
-                text=offering_terms(title=title, summary=summary, description=description, tags=tags),
+                text=text.terms,
+                bigrams=text.bigrams,
                 rating_bayes=rating_bayes,
                 rating_count=rating_count,
                 completed_engagements=completed.get(partner_id, 0),
@@ -195,6 +209,7 @@ def subject_inputs(
     subjects = []
     for pk, sme_id, title, description, budget_min, budget_max in demand_rows:
         codes = categories.get(pk, [])
+        text = demand_text(title=title, description=description)
         subjects.append(
             engine.SubjectInput(
                 key=f"demand:{pk}",
@@ -202,22 +217,25 @@ def subject_inputs(
                 category_parents=tuple(sorted({parent for _code, parent in codes if parent})),
                 budget_min=_dec(budget_min),
                 budget_max=_dec(budget_max),
-                text=demand_terms(title=title, description=description),
+                text=text.terms,
+                bigrams=text.bigrams,
                 **base(sme_id),
             )
         )
     for enterprise_id in sorted(proactive_ids, key=str):
         _pk, industry, _size, _region, _level, description = enterprises[enterprise_id]
         industry_row = get_industry(industry) if industry else None
+        text = sme_text(
+            description=description or "",
+            industry_name=industry_row.name if industry_row else "",
+            weakest=weakest.get(enterprise_id, ()),
+            dimensions=dimensions,
+        )
         subjects.append(
             engine.SubjectInput(
                 key=f"sme:{enterprise_id}",
-                text=sme_terms(
-                    description=description or "",
-                    industry_name=industry_row.name if industry_row else "",
-                    weakest=weakest.get(enterprise_id, ()),
-                    dimensions=dimensions,
-                ),
+                text=text.terms,
+                bigrams=text.bigrams,
                 **base(enterprise_id),
             )
         )
@@ -251,7 +269,11 @@ def matching_inputs_load(*, cluster: Cluster, scope: list[str]) -> MatchingInput
         }
     slots = [max(0, o.free_capacity * settings.slots_per_capacity - held.get(o.id, 0)) for o in offerings]
     return MatchingInputs(
-        offerings=offerings, subjects=subjects, slots=slots, top_n=settings.top_n, weights=settings.as_dict()
+        offerings=offerings,
+        subjects=subjects,
+        slots=slots,
+        top_n=settings.top_n,
+        weights=settings.scoring_weights(),
     )
 
 
@@ -384,3 +406,25 @@ def matching_funnel(*, cluster: Cluster) -> dict:
         return sorted(table.values(), key=lambda entry: (-entry["recommended"], str(entry["key"])))
 
     return {"total": total, "by_category": ordered(by_category), "by_partner": ordered(by_partner)}
+
+
+# Dismissals that say nothing about fit: the SME already has a provider for it.
+UNINFORMATIVE_DISMISSALS = (DismissReason.ALREADY_SERVED,)
+
+
+def feedback_examples_load(*, cluster: Cluster) -> list[learning.FeedbackExample]:
+    """The cluster's answered recommendations as learning examples: interested (an engagement was
+    requested) is wanted, dismissed is not, except dismissals that are not about fit."""
+    rows = (
+        RecommendationFeedback.objects.filter(cluster=cluster)
+        .exclude(values={})
+        .exclude(kind=FeedbackKind.DISMISSED, reason__in=UNINFORMATIVE_DISMISSALS)
+        .order_by("created_at", "id")
+        .values_list("values", "kind", "created_at")
+    )
+    return [
+        learning.FeedbackExample(
+            values=values, wanted=kind == FeedbackKind.INTERESTED, order=created.isoformat()
+        )
+        for values, kind, created in rows
+    ]

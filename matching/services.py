@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
-from matching import engine, explanations
+from matching import engine, explanations, learning
 from matching.models import (
     FEATURES,
     DismissReason,
@@ -38,7 +38,7 @@ from matching.models import (
     Recommendation,
     RecommendationFeedback,
 )
-from matching.selectors import matching_inputs_load
+from matching.selectors import feedback_examples_load, matching_inputs_load
 from services.models import Demand, DemandStatus, Offering, OfferingStatus
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,10 @@ def matching_weights_update(*, cluster: Cluster, by, values: dict) -> MatchingWe
         raise ValidationError({name: [_("Unknown setting.")] for name in unknown})
     for name, value in values.items():
         setattr(weights, name, value)
+    if set(values) & set(FEATURES):
+        # Learned weights blend the agency's old ones: the agency's new choice stands until the
+        # next learning pass starts from it.
+        weights.learned, weights.learned_at = {}, None
     weights.updated_by = by
     weights.full_clean(exclude=["cluster"])
     if sum(getattr(weights, feature) for feature in FEATURES) <= 0:
@@ -79,6 +83,34 @@ def matching_weights_update(*, cluster: Cluster, by, values: dict) -> MatchingWe
         after={**weights.as_dict(), "top_n": weights.top_n, "slots_per_capacity": weights.slots_per_capacity},
     )
     return weights
+
+
+def matching_weights_learn(*, cluster: Cluster) -> learning.LearnedWeights:
+    """Learn the cluster's weights from its SMEs' answers to recommendations (matching/learning.py)
+    and keep the report. Runs score with the learned weights only when they ranked held-out
+    answers better than the agency's; with scarce feedback nothing changes."""
+    with transaction.atomic():
+        weights = MatchingWeights.objects.select_for_update().filter(cluster=cluster).first()
+        if weights is None:
+            weights = MatchingWeights.objects.create(cluster=cluster)
+        result = learning.learn_weights(feedback_examples_load(cluster=cluster), weights.as_dict())
+        weights.learned = result.as_report()
+        weights.learned_at = timezone.now()
+        weights.save(update_fields=["learned", "learned_at", "updated_at"])
+    logger.info("matching weights learned for %s: %s", cluster.slug, weights.learned)
+    return result
+
+
+def matching_weights_learn_all() -> int:
+    """Learn every cluster that has feedback (the nightly beat job); returns how many learned."""
+    clusters = Cluster.objects.filter(
+        pk__in=RecommendationFeedback.objects.values("cluster_id").distinct()
+    ).order_by("pk")
+    count = 0
+    for cluster in clusters:
+        matching_weights_learn(cluster=cluster)
+        count += 1
+    return count
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -156,16 +188,18 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
     inputs = matching_inputs_load(cluster=cluster, scope=run.scope)
     loaded = time.perf_counter()
     prepared = engine.PreparedOfferings(inputs.offerings)
+    # Scored and explained with the same weights, so every stored contribution is weight x value.
+    weights = engine.run_weights(prepared, inputs.weights)
     assigned = engine.match(
         inputs.offerings,
         inputs.subjects,
-        inputs.weights,
+        weights,
         top_n=inputs.top_n,
         slots=inputs.slots,
         prepared=prepared,
     )
     scored = time.perf_counter()
-    explainer = explanations.Explainer(inputs.weights)
+    explainer = explanations.Explainer(weights)
     # Millions of small containers and no cycles among them: the cyclic collector would only
     # rescan them over and over.
     gc.disable()
@@ -214,7 +248,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
             _delete_stale(cluster=cluster)
         _copy_chunks(cluster_id=cluster.pk, run_id=run.pk, chunks=chunks)
         now = timezone.now()
-        run.weights = inputs.weights
+        run.weights = weights
         run.subjects_total = len(inputs.subjects)
         run.offerings_total = len(inputs.offerings)
         run.pairs_scored = len(inputs.subjects) * len(inputs.offerings)
@@ -499,6 +533,10 @@ def recommendation_feedback(
         reason=reason,
         comment=comment,
         score=recommendation.score,
+        values={
+            row["feature"]: row["value"]
+            for row in explanations.contributions_expand(recommendation.contributions)
+        },
         engagement=engagement,
         created_by=by,
     )

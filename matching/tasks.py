@@ -37,3 +37,9 @@ def match_runs_resume_task(self, stale_after_seconds: int | None = None) -> int:
         services.STALE_AFTER if stale_after_seconds is None else timedelta(seconds=stale_after_seconds)
     )
     return services.match_runs_resume(stale_after=stale_after, queue=_queue(self))
+
+
+@shared_task(bind=True, ignore_result=True, soft_time_limit=540, time_limit=600)
+def matching_weights_learn_task(self) -> int:
+    """Nightly (beat): every cluster with feedback learns its weights; idempotent (a re-run learns the same)."""
+    return services.matching_weights_learn_all()

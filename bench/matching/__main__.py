@@ -1,15 +1,16 @@
 """`make bench-matching`: matching speed (20,000 demands x 5,000 offerings, end to end) and
-quality (precision@5 and nDCG@10 against a BM25 baseline) in one run, one summary line."""
+quality on the judged set (the engine against BM25, character-bigram overlap and category-only
+baselines), in one throw-away database; a summary line for each."""
 
 from bench.common import bench_database, summary_line
 
 
 def main() -> None:
-    from bench.matching import quality, speed
+    from bench.matching import evaluation, speed
 
     with bench_database() as connection:
         figures = speed.run(connection)
-        figures.update(quality.run())
+        quality = evaluation.run()
     print(
         summary_line(
             "matching",
@@ -17,13 +18,10 @@ def main() -> None:
                 "pairs": figures["pairs"],
                 "total_s": figures["total_s"],
                 "ratio_vs_reference": figures["ratio_vs_reference"],
-                "p_at_5": figures["p_at_5"],
-                "baseline_p_at_5": figures["baseline_p_at_5"],
-                "ndcg_10": figures["ndcg_10"],
-                "baseline_ndcg_10": figures["baseline_ndcg_10"],
             },
         )
     )
+    print(evaluation.quality_line(quality))
 
 
 if __name__ == "__main__":

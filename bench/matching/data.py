@@ -9,8 +9,8 @@ generic filler and terms of other categories, so that words alone are an imperfe
 import random
 from dataclasses import dataclass
 
-from cluster_platform.text import content_terms
 from matching import engine
+from matching.profile import demand_text, offering_text
 
 FAMILIES = {
     "smart-mfg": (
@@ -261,10 +261,11 @@ def make_demand(rng: random.Random, key: str, sme: SmeSpec, leaf=None) -> Demand
     )
 
 
-# --- engine inputs from specs (the quality evaluation runs on these, without a database) -----
+# --- engine inputs from specs (profiling the engine without a database) ----------------------
 
 
 def offering_input(spec: OfferingSpec, dimensions_by_family=FAMILY_DIMENSION) -> engine.OfferingInput:
+    text = offering_text(title=spec.title, summary=spec.summary, description=spec.description, tags=spec.tags)
     return engine.OfferingInput(
         id=spec.key,
         partner_id=spec.partner.key,
@@ -279,11 +280,8 @@ def offering_input(spec: OfferingSpec, dimensions_by_family=FAMILY_DIMENSION) ->
         price_max=spec.price_max,
         maturity_levels=tuple(spec.maturity_levels),
         dimensions=(dimensions_by_family[spec.parent],),
-        text=tuple(
-            content_terms(
-                " ".join([spec.title, spec.title, spec.summary, spec.description, *spec.tags, *spec.tags])
-            )
-        ),
+        text=text.terms,
+        bigrams=text.bigrams,
         rating_bayes=spec.rating_bayes,
         rating_count=spec.rating_count,
         completed_engagements=0,
@@ -293,6 +291,7 @@ def offering_input(spec: OfferingSpec, dimensions_by_family=FAMILY_DIMENSION) ->
 
 
 def demand_input(spec: DemandSpec) -> engine.SubjectInput:
+    text = demand_text(title=spec.title, description=spec.description)
     return engine.SubjectInput(
         key=f"demand:{spec.key}",
         sme_id=spec.sme.key,
@@ -305,5 +304,6 @@ def demand_input(spec: DemandSpec) -> engine.SubjectInput:
         budget_max=spec.budget_max,
         maturity_level=spec.sme.maturity_level,
         weakest_dimensions=tuple(spec.sme.weakest),
-        text=tuple(content_terms(" ".join([spec.title, spec.title, spec.description]))),
+        text=text.terms,
+        bigrams=text.bigrams,
     )

@@ -121,7 +121,7 @@ def generate(seed: int = 4754):
 def run(connection) -> dict:
     from matching import engine
     from matching.models import MatchRunTrigger, Recommendation
-    from matching.reference_scorer import ReferenceBM25, score_subject
+    from matching.reference_scorer import ReferenceText, score_subject
     from matching.selectors import matching_inputs_load
     from matching.services import match_run_now
 
@@ -147,10 +147,10 @@ def run(connection) -> dict:
         engine.score_candidates(prepared, inputs.subjects, inputs.weights, per_subject=inputs.top_n * 3)
     engine_per_pair = (prepare.seconds + scoring.seconds) / (len(inputs.subjects) * len(inputs.offerings))
     sample = random.Random(1).sample(inputs.subjects, REFERENCE_SAMPLE)
-    bm25 = ReferenceBM25([o.text for o in inputs.offerings])
+    text = ReferenceText(inputs.offerings)
     started = time.perf_counter()
     for subject in sample:
-        score_subject(subject, inputs.offerings, inputs.weights, bm25)
+        score_subject(subject, inputs.offerings, inputs.weights, text)
     reference_per_pair = (time.perf_counter() - started) / (len(sample) * len(inputs.offerings))
     ratio = reference_per_pair / engine_per_pair
     print(

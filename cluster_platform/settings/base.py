@@ -141,6 +141,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "matching.tasks.match_runs_resume_task",
         "schedule": timedelta(minutes=5),
     },
+    # Nightly, each cluster with feedback learns its matching weights (used only if they beat
+    # the agency's on held-out answers; see docs/matching.md).
+    "matching-learn-weights": {
+        "task": "matching.tasks.matching_weights_learn_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------

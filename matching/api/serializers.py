@@ -126,8 +126,10 @@ class MatchRunSerializer(serializers.ModelSerializer):
 class MatchingWeightsSerializer(serializers.ModelSerializer):
     class Meta:
         model = MatchingWeights
-        fields = [*FEATURES, "top_n", "slots_per_capacity", "updated_at"]
-        read_only_fields = ["updated_at"]
+        # `learned`: the last pass of learning from feedback (weights, coefficients, answers,
+        # held-out AUC of the learned and of these weights, used or why not).
+        fields = [*FEATURES, "top_n", "slots_per_capacity", "updated_at", "learned", "learned_at"]
+        read_only_fields = ["updated_at", "learned", "learned_at"]
 
 
 class FunnelRowSerializer(serializers.Serializer):

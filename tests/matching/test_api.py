@@ -2,7 +2,7 @@
 
 import pytest
 
-from matching.models import MatchingWeights, MatchRun, Recommendation, RecommendationFeedback
+from matching.models import DEFAULT_WEIGHTS, MatchingWeights, MatchRun, Recommendation, RecommendationFeedback
 from services.models import Engagement, EngagementStatus
 from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import member_user
@@ -193,7 +193,7 @@ def test_runs_are_for_staff_eyes(people, client_for, role):
 
 def test_weights_read_defaults_and_validated_change(people, client_for):
     url = f"{base(people)}/matching-weights/"
-    assert client_for(people["viewer"]).get(url).json()["category"] == 0.2
+    assert client_for(people["viewer"]).get(url).json()["category"] == DEFAULT_WEIGHTS["category"]
     admin = client_for(people["admin"])
     too_big = admin.patch(url, {"category": 1.5})
     assert too_big.status_code == 400
@@ -219,7 +219,7 @@ def test_weights_read_defaults_and_validated_change(people, client_for):
     changed = admin.patch(url, {"region": 0.4, "top_n": 5})
     assert changed.status_code == 200
     weights = MatchingWeights.objects.get(cluster=people["cluster"])
-    assert (weights.region, weights.top_n, weights.category) == (0.4, 5, 0.2)
+    assert (weights.region, weights.top_n, weights.category) == (0.4, 5, DEFAULT_WEIGHTS["category"])
 
 
 @pytest.mark.parametrize("role", ["viewer", "sme", "partner", "anonymous", "outsider"])
