@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "services",
     "policies",
     "matching",
+    "programmes",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "matching.tasks.match_runs_resume_task",
         "schedule": timedelta(minutes=5),
     },
+    # Vouchers past their validity expire and release their reservation (docs/programmes.md).
+    "programmes-vouchers-expire": {
+        "task": "programmes.tasks.vouchers_expire_daily",
+        "schedule": crontab(hour=0, minute=45),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -154,6 +160,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (voucher claims' proofs); served only through the API's permission checks.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
