@@ -58,7 +58,9 @@ def clean_reason(reason: str, *, required: bool) -> str:
 
 
 def voucher_lock(pk) -> Voucher:
-    return Voucher.objects.select_for_update().select_related("programme", "cluster").get(pk=pk)
+    # of=("self",): without it PostgreSQL would also lock the joined programme and cluster rows
+    # FOR UPDATE, and every insert referencing the cluster would queue behind this transaction.
+    return Voucher.objects.select_for_update(of=("self",)).select_related("programme", "cluster").get(pk=pk)
 
 
 def _snapshot(voucher: Voucher) -> dict:
@@ -356,7 +358,7 @@ def vouchers_expire(*, today: date | None = None) -> int:
         with transaction.atomic():
             programme = programme_lock(programme_id=programme_id)
             vouchers = (
-                Voucher.objects.select_for_update()
+                Voucher.objects.select_for_update(of=("self",))
                 .filter(
                     programme=programme,
                     status__in=[VoucherStatus.APPROVED, VoucherStatus.REDEEMED],
