@@ -68,6 +68,8 @@ class Reconciliation:
 
 def programme_reconciliation(*, programme: VoucherProgramme) -> Reconciliation:
     balances = programme_balances(programme=programme)
+    # The budget as stored now, not as the caller's (possibly older) instance remembers it.
+    budget = VoucherProgramme.objects.values_list("budget", flat=True).get(pk=programme.pk)
     funded = -balances[Bucket.EXTERNAL]
     released = LedgerEntry.objects.filter(
         programme=programme, kind__in=[Movement.RELEASE, Movement.EXPIRE, Movement.REJECT]
@@ -90,7 +92,7 @@ def programme_reconciliation(*, programme: VoucherProgramme) -> Reconciliation:
         + balances[Bucket.PAID]
     )
     return Reconciliation(
-        budget=programme.budget,
+        budget=budget,
         funded=funded,
         available=balances[Bucket.AVAILABLE],
         reserved=balances[Bucket.RESERVED],
@@ -98,7 +100,7 @@ def programme_reconciliation(*, programme: VoucherProgramme) -> Reconciliation:
         paid=balances[Bucket.PAID],
         released=released,
         difference=funded - held,
-        budget_difference=programme.budget - funded,
+        budget_difference=budget - funded,
         running_balance_difference=last_available - balances[Bucket.AVAILABLE],
         vouchers_reserved=vouchers["reserved"],
         vouchers_committed=vouchers["committed"],
