@@ -261,6 +261,12 @@ SPECTACULAR_SETTINGS = {
             "description": "Recommended offerings and partners per demand; feedback; the funnel",
         },
         {"name": "matching-weights", "description": "A cluster's matching weights"},
+        {
+            "name": "voucher-programmes",
+            "description": "Service-voucher programmes: terms, eligibility, applications, ledger, reconciliation",
+        },
+        {"name": "vouchers", "description": "Service vouchers: the agency's decisions, redemption on an engagement"},
+        {"name": "voucher-claims", "description": "Partners' claims for redeemed vouchers, with proof; payout"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -298,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "services.models.BookingStatus",
         "OfferingStatusEnum": "services.models.OfferingStatus",
         "OfferingRevisionStatusEnum": "services.models.RevisionStatus",
+        # programmes: the ledger's buckets (from and to share one set)
+        "LedgerBucketEnum": "programmes.models.Bucket",
         "DemandStatusEnum": "services.models.DemandStatus",
         "PolicyStatusEnum": "policies.models.PolicyStatus",
         "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",

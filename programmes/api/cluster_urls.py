@@ -1,0 +1,12 @@
+from rest_framework.routers import DefaultRouter
+
+from programmes.api.views.programmes import VoucherProgrammeViewSet
+from programmes.api.views.vouchers import VoucherClaimViewSet, VoucherViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("voucher-programmes", VoucherProgrammeViewSet, basename="voucher-programme")
+router.register("vouchers", VoucherViewSet, basename="voucher")
+router.register("voucher-claims", VoucherClaimViewSet, basename="voucher-claim")
+
+urlpatterns = router.urls
