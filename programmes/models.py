@@ -5,6 +5,7 @@ Money moves only through `LedgerEntry` rows, which the database refuses to updat
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -299,3 +300,90 @@ class VoucherClaim(TimestampedModel):
 
     def __str__(self):
         return f"{self.voucher} claim ({self.status})"
+
+
+# --- Partner programme: tiers and their review ------------------------------------------------------
+
+
+class PartnerTierCriteria(TimestampedModel):
+    """A cluster's criteria for the partner tiers above `registered`, and its yearly-review threshold."""
+
+    cluster = models.OneToOneField(Cluster, on_delete=models.CASCADE, related_name="partner_tier_criteria")
+    certified_min_completed = models.PositiveIntegerField(_("certified: completed engagements"), default=3)
+    certified_min_rating = models.DecimalField(
+        _("certified: Bayesian rating"), max_digits=3, decimal_places=2, default=Decimal("3.50")
+    )
+    certified_min_certifications = models.PositiveSmallIntegerField(_("certified: certifications"), default=0)
+    certified_min_years = models.PositiveSmallIntegerField(_("certified: years accredited"), default=0)
+    strategic_min_completed = models.PositiveIntegerField(_("strategic: completed engagements"), default=10)
+    strategic_min_rating = models.DecimalField(
+        _("strategic: Bayesian rating"), max_digits=3, decimal_places=2, default=Decimal("4.20")
+    )
+    strategic_min_certifications = models.PositiveSmallIntegerField(_("strategic: certifications"), default=1)
+    strategic_min_years = models.PositiveSmallIntegerField(_("strategic: years accredited"), default=2)
+    # The yearly review lists partners rated below this, or whose accreditation ends within the window.
+    review_min_rating = models.DecimalField(
+        _("review: rating threshold"), max_digits=3, decimal_places=2, default=Decimal("3.00")
+    )
+    expiry_warning_days = models.PositiveSmallIntegerField(_("review: expiry warning (days)"), default=60)
+
+    class Meta:
+        verbose_name = _("partner tier criteria")
+        verbose_name_plural = _("partner tier criteria")
+        ordering = ["cluster", "id"]
+        constraints = [
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0}) & Q(**{f"{name}__lte": 5}), name=f"criteria_{name}_0_5"
+                )
+                for name in ("certified_min_rating", "strategic_min_rating", "review_min_rating")
+            ],
+        ]
+
+    def __str__(self):
+        return f"{self.cluster} tier criteria"
+
+
+class TierProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class TierProposal(TimestampedModel):
+    """A proposed promotion or demotion of one partner, with the criterion that decides it."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="tier_proposals")
+    membership = models.ForeignKey(
+        "enterprises.Membership", on_delete=models.CASCADE, related_name="tier_proposals"
+    )
+    partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="tier_proposals")
+    current_tier = models.CharField(_("current tier"), max_length=12)
+    proposed_tier = models.CharField(_("proposed tier"), max_length=12)
+    criterion = models.CharField(_("deciding criterion"), max_length=32)
+    # The partner's measured values and the thresholds they were held against.
+    metrics = models.JSONField(_("metrics"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TierProposalStatus.choices, default=TierProposalStatus.PROPOSED
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tier proposal")
+        verbose_name_plural = _("tier proposals")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "membership"],
+                condition=Q(status="proposed"),
+                name="uniq_open_tier_proposal",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner}: {self.current_tier} -> {self.proposed_tier}"

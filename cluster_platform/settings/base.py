@@ -148,6 +148,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "programmes.tasks.vouchers_expire_daily",
         "schedule": crontab(hour=0, minute=45),
     },
+    # Partner tiers proposed from each partner's record; partners told of an ended accreditation.
+    "programmes-partner-programme": {
+        "task": "programmes.tasks.partner_programme_daily",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
