@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from enterprises.models import Membership
 from programmes.services.claims import claim_submit
+from programmes.services.partners import accreditation_set, tier_criteria_set, tier_proposals_generate
 from programmes.services.vouchers import voucher_apply, voucher_approve, voucher_redeem
 from services.models import EngagementStatus
 from tests.enterprises.factories import approved_member
@@ -61,3 +63,11 @@ def build(world: World) -> None:
     voucher_apply(programme=programme, sme=waiting, by=None)
     _user, holder = approved_member(a.cluster, "sme", name="A集群持券企业")
     voucher_approve(voucher=voucher_apply(programme=programme, sme=holder, by=None), by=a.admin)
+    # The partner programme: A's criteria, A's partner accredited and proposed for another tier.
+    tier_criteria_set(cluster=a.cluster, by=a.admin, values={"certified_min_completed": 1})
+    accreditation_set(
+        membership=Membership.objects.get(cluster=a.cluster, enterprise=a.partner, role="partner"),
+        valid_until=today + timedelta(days=20),
+        by=a.admin,
+    )
+    tier_proposals_generate(cluster=a.cluster)

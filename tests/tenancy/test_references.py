@@ -16,6 +16,7 @@ from django.db import transaction
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from services.models import Demand, Machine, Offering, OfferingStatus
 from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
+from tests.programmes import references as programmes_references
 from tests.services.factories_delivery import MachineFactory, local_slot
 from tests.tenancy import harness
 from tests.tenancy.world import build_world
@@ -206,6 +207,8 @@ CASES = [
         lambda w: {"enterprise": str(w.a.sme.pk)},
     ),
 ]
+
+CASES += programmes_references.CASES
 
 
 @pytest.mark.parametrize(
