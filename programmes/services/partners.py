@@ -45,8 +45,13 @@ def tier_criteria_set(*, cluster: Cluster, by, values: dict) -> PartnerTierCrite
         if name in CRITERIA_FIELDS:
             setattr(criteria, name, value)
     errors = {}
+    for name in ("certified_min_rating", "strategic_min_rating", "review_min_rating"):
+        if not 0 <= getattr(criteria, name) <= 5:
+            errors[name] = [_("A rating between 0 and 5.")]
     for name in ("min_completed", "min_rating", "min_certifications", "min_years"):
-        if getattr(criteria, f"strategic_{name}") < getattr(criteria, f"certified_{name}"):
+        if f"strategic_{name}" not in errors and getattr(criteria, f"strategic_{name}") < getattr(
+            criteria, f"certified_{name}"
+        ):
             errors[f"strategic_{name}"] = [_("The strategic tier cannot ask less than the certified tier.")]
     if errors:
         raise ValidationError(errors)
