@@ -1,5 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
+from programmes.api.views.net_cost import NetCostViewSet
 from programmes.api.views.partners import (
     PartnerAccreditationViewSet,
     PartnerTierCriteriaViewSet,
@@ -16,5 +17,6 @@ router.register("voucher-claims", VoucherClaimViewSet, basename="voucher-claim")
 router.register("partner-tier-criteria", PartnerTierCriteriaViewSet, basename="partner-tier-criteria")
 router.register("tier-proposals", TierProposalViewSet, basename="tier-proposal")
 router.register("partner-accreditations", PartnerAccreditationViewSet, basename="partner-accreditation")
+router.register("net-costs", NetCostViewSet, basename="net-cost")
 
 urlpatterns = router.urls
