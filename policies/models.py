@@ -54,7 +54,9 @@ class Policy(TimestampedModel):
     covers_share = models.DecimalField(
         _("covers: share of the price"), max_digits=4, decimal_places=3, null=True, blank=True
     )
-    covers_cap = models.DecimalField(_("covers: cap (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    covers_cap = models.DecimalField(
+        _("covers: cap (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     covers_categories = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     # Stacking: an exclusive policy combines with no other subsidy; a stackable one with any but
     # those named in `exclusive_with`. `max_public_share` caps the total of all subsidies used
@@ -92,7 +94,8 @@ class Policy(TimestampedModel):
                 fields=["cluster", "content_hash"], name="uniq_policy_identity", nulls_distinct=False
             ),
             models.CheckConstraint(
-                condition=models.Q(covers_share__isnull=True) | models.Q(covers_share__gt=0, covers_share__lte=1),
+                condition=models.Q(covers_share__isnull=True)
+                | models.Q(covers_share__gt=0, covers_share__lte=1),
                 name="policy_covers_share_range",
             ),
             models.CheckConstraint(

@@ -270,12 +270,27 @@ SPECTACULAR_SETTINGS = {
             "name": "voucher-programmes",
             "description": "Service-voucher programmes: terms, eligibility, applications, ledger, reconciliation",
         },
-        {"name": "vouchers", "description": "Service vouchers: the agency's decisions, redemption on an engagement"},
-        {"name": "voucher-claims", "description": "Partners' claims for redeemed vouchers, with proof; payout"},
-        {"name": "net-costs", "description": "An SME's net cost of an offering after the subsidies it can stack"},
+        {
+            "name": "vouchers",
+            "description": "Service vouchers: the agency's decisions, redemption on an engagement",
+        },
+        {
+            "name": "voucher-claims",
+            "description": "Partners' claims for redeemed vouchers, with proof; payout",
+        },
+        {
+            "name": "net-costs",
+            "description": "An SME's net cost of an offering after the subsidies it can stack",
+        },
         {"name": "partner-tier-criteria", "description": "A cluster's criteria for the partner tiers"},
-        {"name": "tier-proposals", "description": "Proposed partner promotions and demotions; the agency decides"},
-        {"name": "partner-accreditations", "description": "Partners' accreditation, renewal and the yearly review"},
+        {
+            "name": "tier-proposals",
+            "description": "Proposed partner promotions and demotions; the agency decides",
+        },
+        {
+            "name": "partner-accreditations",
+            "description": "Partners' accreditation, renewal and the yearly review",
+        },
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
