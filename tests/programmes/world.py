@@ -63,11 +63,14 @@ def build(world: World) -> None:
     voucher_apply(programme=programme, sme=waiting, by=None)
     _user, holder = approved_member(a.cluster, "sme", name="A集群持券企业")
     voucher_approve(voucher=voucher_apply(programme=programme, sme=holder, by=None), by=a.admin)
-    # The partner programme: A's criteria, A's partner accredited and proposed for another tier.
-    tier_criteria_set(cluster=a.cluster, by=a.admin, values={"certified_min_completed": 1})
+    # The partner programme: A's criteria (out of A's partner's reach, so that it is proposed
+    # for demotion), A's partner accredited.
+    tier_criteria_set(
+        cluster=a.cluster, by=a.admin, values={"certified_min_completed": 100, "strategic_min_completed": 100}
+    )
     accreditation_set(
         membership=Membership.objects.get(cluster=a.cluster, enterprise=a.partner, role="partner"),
         valid_until=today + timedelta(days=20),
         by=a.admin,
     )
-    tier_proposals_generate(cluster=a.cluster)
+    assert tier_proposals_generate(cluster=a.cluster) >= 1

@@ -81,9 +81,10 @@ class TierProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clus
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
+        proposal = self.get_object()
         data = ProposalDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = tier_proposal_accept(proposal=self.get_object(), by=request.user, **data.validated_data)
+        proposal = tier_proposal_accept(proposal=proposal, by=request.user, **data.validated_data)
         return Response(self.get_serializer(proposal).data)
 
     @extend_schema(
@@ -93,9 +94,10 @@ class TierProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clus
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, *args, **kwargs):
+        proposal = self.get_object()
         data = ProposalDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = tier_proposal_decline(proposal=self.get_object(), by=request.user, **data.validated_data)
+        proposal = tier_proposal_decline(proposal=proposal, by=request.user, **data.validated_data)
         return Response(self.get_serializer(proposal).data)
 
     @extend_schema(
@@ -129,10 +131,11 @@ class PartnerAccreditationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     )
     @action(detail=True, methods=["post"])
     def renew(self, request, *args, **kwargs):
+        membership = self.get_object()  # 404 for another cluster's row before the body is read
         data = AccreditationRenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = accreditation_set(
-            membership=self.get_object(), valid_until=data.validated_data["valid_until"], by=request.user
+            membership=membership, valid_until=data.validated_data["valid_until"], by=request.user
         )
         return Response(self.get_serializer(membership).data)
 

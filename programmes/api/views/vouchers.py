@@ -71,11 +71,10 @@ class VoucherViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSc
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
+        voucher = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        voucher = voucher_approve(
-            voucher=self.get_object(), by=request.user, reason=data.validated_data["reason"]
-        )
+        voucher = voucher_approve(voucher=voucher, by=request.user, reason=data.validated_data["reason"])
         return Response(self.get_serializer(voucher).data)
 
     @extend_schema(
@@ -85,11 +84,10 @@ class VoucherViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterSc
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
+        voucher = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        voucher = voucher_reject(
-            voucher=self.get_object(), by=request.user, reason=data.validated_data["reason"]
-        )
+        voucher = voucher_reject(voucher=voucher, by=request.user, reason=data.validated_data["reason"])
         return Response(self.get_serializer(voucher).data)
 
     @extend_schema(
@@ -191,9 +189,10 @@ class VoucherClaimViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
+        claim = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = claim_approve(claim=self.get_object(), by=request.user, reason=data.validated_data["reason"])
+        claim = claim_approve(claim=claim, by=request.user, reason=data.validated_data["reason"])
         return Response(self.get_serializer(claim).data)
 
     @extend_schema(
@@ -203,9 +202,10 @@ class VoucherClaimViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
+        claim = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = claim_reject(claim=self.get_object(), by=request.user, reason=data.validated_data["reason"])
+        claim = claim_reject(claim=claim, by=request.user, reason=data.validated_data["reason"])
         return Response(self.get_serializer(claim).data)
 
     @extend_schema(
