@@ -6,9 +6,9 @@ from datetime import date
 from django.utils import timezone
 
 from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors import is_approved_member
-from policies.calculator import enterprise_facts
-from policies.rules import explain
+from enterprises.selectors.memberships import is_approved_member
+from policies.eligibility.calculator import enterprise_facts
+from policies.rules.explanation import explain
 from programmes.models import VoucherProgramme
 
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from cluster_platform.models import Cluster
 from enterprises.models import Enterprise
-from policies.calculator import candidate_policies, enterprise_facts
+from policies.eligibility.calculator import candidate_policies, enterprise_facts
 from policies.models import Policy
-from policies.rules import explain
+from policies.rules.explanation import explain
 from programmes.models import Voucher, VoucherStatus
 from programmes.net_cost import Subsidy, net_cost, standalone
 from programmes.services.vouchers import offering_in_categories

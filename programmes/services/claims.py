@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors import is_approved_member
+from enterprises.selectors.memberships import is_approved_member
 from programmes.models import Bucket, ClaimStatus, Movement, Voucher, VoucherClaim, VoucherStatus
 from programmes.services.ledger import ledger_append, programme_lock
 from programmes.services.notify import notify_deciders, notify_enterprise

@@ -12,7 +12,7 @@ from cluster_platform.exceptions import InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
 from enterprises.models import Membership, MembershipRole, MembershipStatus
-from enterprises.services import membership_set_tier
+from enterprises.services.memberships import membership_set_tier
 from programmes.models import PartnerTierCriteria, TierProposal, TierProposalStatus
 from programmes.selectors.partners import (
     partner_memberships,

@@ -11,7 +11,7 @@ from cluster_platform.exceptions import Conflict
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
 from policies.models import Policy
-from policies.rules import validate_rule
+from policies.rules.validation import validate_rule
 from programmes.models import VoucherProgramme
 from programmes.services.ledger import ledger_fund, programme_lock
 from services.models import Category

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors import is_approved_member
+from enterprises.selectors.memberships import is_approved_member
 from programmes.models import Bucket, Movement, Voucher, VoucherProgramme, VoucherStatus
 from programmes.selectors.eligibility import eligibility_refusal, programme_eligibility_explain
 from programmes.services.ledger import ledger_append, programme_lock

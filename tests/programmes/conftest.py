@@ -8,10 +8,9 @@ from cluster_platform.models import Cluster, StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
 from services.models import Engagement, Offering
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
-from tests.enterprises.factories import approved_member
+from tests.enterprises.factories import member_user
 from tests.programmes.factories import VoucherProgrammeFactory
-from tests.services.factories import OfferingFactory
-from tests.services.factories_delivery import EngagementFactory
+from tests.services.factories import EngagementFactory, OfferingFactory
 
 
 @dataclass
@@ -38,15 +37,15 @@ class Scene:
         )
 
     def new_sme(self, **fields) -> tuple[User, Enterprise]:
-        return approved_member(self.cluster, MembershipRole.SME, **fields)
+        return member_user(self.cluster, MembershipRole.SME, **fields)
 
 
 def build_scene() -> Scene:
     cluster = ClusterFactory()
     admin = ClusterStaffFactory(cluster=cluster, role=StaffRole.ADMIN).user
     viewer = ClusterStaffFactory(cluster=cluster, role=StaffRole.VIEWER).user
-    sme_user, sme = approved_member(cluster, MembershipRole.SME)
-    partner_user, partner = approved_member(cluster, MembershipRole.PARTNER, industry_code="I65")
+    sme_user, sme = member_user(cluster, MembershipRole.SME)
+    partner_user, partner = member_user(cluster, MembershipRole.PARTNER, industry_code="I65")
     offering = OfferingFactory(
         cluster=cluster, partner=partner, category_id="saas-mes", voucher_eligible=True, price_model="fixed"
     )

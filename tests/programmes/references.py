@@ -12,8 +12,7 @@ from policies.models import Policy
 from programmes.services.vouchers import voucher_issue
 from services.models import Engagement
 from tests.programmes.factories import VoucherProgrammeFactory
-from tests.services.factories import OfferingFactory
-from tests.services.factories_delivery import EngagementFactory
+from tests.services.factories import EngagementFactory, OfferingFactory
 
 
 def _memo(scene, key, make):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from enterprises.models import Membership
 from services.models import PartnerRating
-from tests.services.factories_delivery import EngagementFactory
+from tests.services.factories import EngagementFactory
 
 pytestmark = pytest.mark.django_db
 

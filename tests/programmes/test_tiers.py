@@ -22,7 +22,7 @@ from programmes.services.partners import (
 )
 from programmes.tiers import PartnerRecord, Thresholds, tier_decision
 from services.models import PartnerRating
-from tests.services.factories_delivery import EngagementFactory
+from tests.services.factories import EngagementFactory
 
 CRITERIA = {
     "certified": Thresholds(

@@ -12,10 +12,9 @@ from programmes.services.claims import claim_submit
 from programmes.services.partners import accreditation_set, tier_criteria_set, tier_proposals_generate
 from programmes.services.vouchers import voucher_apply, voucher_approve, voucher_redeem
 from services.models import EngagementStatus
-from tests.enterprises.factories import approved_member
+from tests.enterprises.factories import member_user
 from tests.programmes.factories import VoucherProgrammeFactory
-from tests.services.factories import OfferingFactory
-from tests.services.factories_delivery import EngagementFactory
+from tests.services.factories import EngagementFactory, OfferingFactory
 from tests.tenancy.world import World
 
 
@@ -59,9 +58,9 @@ def build(world: World) -> None:
         by=a.partner_user,
     )
     # Two more of A's SMEs: one application waiting, one voucher approved and unused.
-    _user, waiting = approved_member(a.cluster, "sme", name="A集群待审企业")
+    _user, waiting = member_user(a.cluster, "sme", name="A集群待审企业")
     voucher_apply(programme=programme, sme=waiting, by=None)
-    _user, holder = approved_member(a.cluster, "sme", name="A集群持券企业")
+    _user, holder = member_user(a.cluster, "sme", name="A集群持券企业")
     voucher_approve(voucher=voucher_apply(programme=programme, sme=holder, by=None), by=a.admin)
     # The partner programme: A's criteria (out of A's partner's reach, so that it is proposed
     # for demotion), A's partner accredited.

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from policies.api.serializers_matching import ConditionResultSerializer
+from policies.api.serializers.eligibility import ConditionResultSerializer
 from programmes.models import LedgerEntry, VoucherProgramme
 
 

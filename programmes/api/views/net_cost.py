@@ -7,7 +7,7 @@ from cluster_platform.api.permissions import IsClusterSME
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from programmes.api.serializers.programmes import NetCostQuerySerializer, NetCostSerializer
 from programmes.selectors.net_cost import offering_net_cost
-from services.api.views import acting_enterprise
+from services.api.views.lookups import acting_enterprise
 from services.models import Offering, OfferingStatus
 
 

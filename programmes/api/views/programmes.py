@@ -33,7 +33,7 @@ from programmes.selectors.ledger import ledger_list, programme_reconciliation
 from programmes.selectors.programmes import programme_list
 from programmes.services.programmes import programme_create, programme_update
 from programmes.services.vouchers import voucher_apply, voucher_issue
-from services.api.views import acting_enterprise
+from services.api.views.lookups import acting_enterprise
 
 
 def _policy(pk, *, cluster) -> Policy | None:

@@ -28,7 +28,7 @@ from programmes.models import ClaimStatus, Voucher, VoucherClaim, VoucherStatus
 from programmes.selectors.programmes import claim_list, voucher_list
 from programmes.services.claims import claim_approve, claim_reject, claim_submit
 from programmes.services.vouchers import voucher_approve, voucher_redeem, voucher_reject
-from services.api.views import acting_enterprise
+from services.api.views.lookups import acting_enterprise
 from services.models import Engagement
 
 _READERS = [IsClusterMember | IsClusterStaff]
