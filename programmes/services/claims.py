@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.services import audit_record
-from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors.memberships import is_approved_member
+from enterprises.models import Enterprise
+from enterprises.selectors.memberships import is_partner_in_good_standing
 from programmes.models import Bucket, ClaimStatus, Movement, Voucher, VoucherClaim, VoucherStatus
 from programmes.services.ledger import ledger_append, programme_lock
 from programmes.services.notify import notify_deciders, notify_enterprise
@@ -71,7 +71,7 @@ def claim_submit(
     engagement = voucher.engagement
     if engagement is None or engagement.partner_id != partner.pk:
         raise ValidationError({"voucher": [_("This voucher does not pay for one of your engagements.")]})
-    if not is_approved_member(cluster=voucher.cluster, enterprise_id=partner.pk, role=MembershipRole.PARTNER):
+    if not is_partner_in_good_standing(cluster=voucher.cluster, enterprise_id=partner.pk):
         raise ValidationError({"voucher": [_("Only a partner in good standing in this cluster may claim.")]})
     if engagement.status != EngagementStatus.COMPLETED:
         raise ValidationError({"voucher": [_("Claim once the engagement is completed.")]})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors.memberships import is_approved_member
+from enterprises.selectors.memberships import is_approved_member, is_partner_in_good_standing
 from programmes.models import Bucket, Movement, Voucher, VoucherProgramme, VoucherStatus
 from programmes.selectors.eligibility import eligibility_refusal, programme_eligibility_explain
 from programmes.services.ledger import ledger_append, programme_lock
@@ -275,9 +275,7 @@ def voucher_redeem(
         codes=voucher.programme.eligible_categories,
     ):
         errors["engagement"] = [_("This programme does not cover this service category.")]
-    elif not is_approved_member(
-        cluster=voucher.cluster, enterprise_id=engagement.partner_id, role=MembershipRole.PARTNER
-    ):
+    elif not is_partner_in_good_standing(cluster=voucher.cluster, enterprise_id=engagement.partner_id):
         errors["engagement"] = [_("The partner of this engagement is not in good standing in this cluster.")]
     if contract_price is None or contract_price <= 0:
         errors["contract_price"] = [_("The agreed price must be positive.")]
