@@ -12,6 +12,8 @@ from enterprises.models import Membership, MembershipRole, MembershipStatus
 from programmes.models import PartnerTierCriteria
 from programmes.tiers import PartnerRecord, Thresholds
 from services.models import Engagement, EngagementStatus, PartnerRating
+from services.reputation import UpliftStats
+from services.selectors.reputation import partner_uplift_stats
 
 
 def tier_criteria_get(*, cluster: Cluster) -> PartnerTierCriteria:
@@ -85,6 +87,8 @@ class ReviewRow:
     record: PartnerRecord
     reasons: list[str]
     open_disputes: int
+    # The partner's measured client uplift (services.reputation), None below the minimum sample.
+    uplift: UpliftStats | None = None
 
 
 def partner_review(*, cluster: Cluster, today: date) -> list[ReviewRow]:
@@ -115,4 +119,7 @@ def partner_review(*, cluster: Cluster, today: date) -> list[ReviewRow]:
             reasons.append("open_disputes")
         if reasons:
             rows.append(ReviewRow(membership, record, reasons, disputes.get(membership.enterprise_id, 0)))
+    uplift = partner_uplift_stats(cluster=cluster, partner_ids=[row.membership.enterprise_id for row in rows])
+    for row in rows:
+        row.uplift = uplift.get(row.membership.enterprise_id)
     return rows

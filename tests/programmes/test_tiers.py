@@ -1,6 +1,6 @@
 """Partner tiers: the pure decision (table-driven), proposals, their decisions, the yearly review."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cluster_platform.exceptions import InvalidTransition
 from cluster_platform.models import AuditLog, Notification
-from enterprises.models import Membership
+from enterprises.models import Assessment, Membership
 from programmes.models import TierProposal, TierProposalStatus
 from programmes.selectors.partners import partner_review
 from programmes.services.partners import (
@@ -21,7 +21,10 @@ from programmes.services.partners import (
     tier_proposals_generate,
 )
 from programmes.tiers import PartnerRecord, Thresholds, tier_decision
-from services.models import PartnerRating
+from services.models import Engagement, EngagementEvent, PartnerRating
+from services.selectors.reputation import partner_uplift_stats
+from tests.cluster_platform.factories import ClusterFactory
+from tests.enterprises.factories import AssessmentFactory
 from tests.services.factories import EngagementFactory
 
 CRITERIA = {
@@ -147,3 +150,33 @@ def test_an_ended_accreditation_is_announced_once(scene):
     assert partner_review(cluster=scene.cluster, today=later)[0].reasons == ["accreditation_expired"]
     with pytest.raises(ValidationError):
         accreditation_set(membership=membership, valid_until=today, by=scene.admin)
+
+
+@pytest.mark.django_db
+def test_the_review_shows_the_partners_measured_client_uplift(scene):
+    """Three clients, each assessed before and 30+ days after its engagement: mean +1 level."""
+
+    start, done = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)
+    for delta in (1, 1, 1):
+        sme = scene.new_sme()[1]
+        engagement = scene.engagement(sme=sme, status="completed")
+        event = EngagementEvent.objects.create(
+            cluster=scene.cluster,
+            engagement=engagement,
+            action="confirm",
+            to_status="completed",
+            actor_party="sme",
+        )
+        EngagementEvent.objects.filter(pk=event.pk).update(created_at=done)
+        before = AssessmentFactory(cluster=scene.cluster, enterprise=sme, level=1, score=30)
+        after = AssessmentFactory(cluster=scene.cluster, enterprise=sme, level=1 + delta, score=50)
+        Assessment.objects.filter(pk=before.pk).update(created_at=start - timedelta(days=10))
+        Assessment.objects.filter(pk=after.pk).update(created_at=done + timedelta(days=40))
+    Engagement.objects.filter(partner=scene.partner).update(created_at=start)
+    stats = partner_uplift_stats(cluster=scene.cluster)[scene.partner.pk]
+    assert (stats.n, stats.mean_levels, stats.mean_score) == (3, 1.0, 20.0)
+    PartnerRating.objects.create(cluster=scene.cluster, partner=scene.partner, count=4, mean=2.0, bayes=2.5)
+    row = partner_review(cluster=scene.cluster, today=timezone.localdate())[0]
+    assert row.uplift.n == 3
+    # Another cluster sees nothing of it.
+    assert partner_uplift_stats(cluster=ClusterFactory()) == {}

@@ -89,6 +89,16 @@ class PartnerRecordSerializer(serializers.Serializer):
     years_accredited = serializers.IntegerField()
 
 
+class UpliftSerializer(serializers.Serializer):
+    """A partner's clients' measured digital-maturity gain (aggregates only, from n = 3)."""
+
+    n = serializers.IntegerField()
+    mean_levels = serializers.FloatField()
+    mean_score = serializers.FloatField()
+    ci_low = serializers.FloatField(help_text="95 % confidence interval of the mean level gain.")
+    ci_high = serializers.FloatField()
+
+
 class PartnerReviewRowSerializer(serializers.Serializer):
     accreditation = PartnerAccreditationSerializer(source="membership")
     record = PartnerRecordSerializer()
@@ -103,3 +113,4 @@ class PartnerReviewRowSerializer(serializers.Serializer):
         )
     )
     open_disputes = serializers.IntegerField()
+    uplift = UpliftSerializer(allow_null=True)
