@@ -1,6 +1,6 @@
 """Partner tiers: the pure decision (table-driven), proposals, their decisions, the yearly review."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
