@@ -15,6 +15,7 @@ cluster_urlpatterns = [
     path("", include("services.api.cluster_urls")),
     path("", include("policies.api.cluster_urls")),
     path("", include("matching.api.cluster_urls")),
+    path("", include("programmes.api.cluster_urls")),
 ]
 
 urlpatterns = [

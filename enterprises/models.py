@@ -170,6 +170,10 @@ class Membership(TimestampedModel):
         _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
     )
     partner_tier = models.CharField(_("partner tier"), max_length=12, choices=PartnerTier.choices, blank=True)
+    # A partner's accreditation: since when (years accredited count towards tiers) and until when.
+    # Past `accreditation_valid_until` the partner is out of good standing (selectors).
+    accredited_since = models.DateField(_("accredited since"), null=True, blank=True)
+    accreditation_valid_until = models.DateField(_("accreditation valid until"), null=True, blank=True)
     application_note = models.TextField(_("application note"), blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
     decided_by = models.ForeignKey(

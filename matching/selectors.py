@@ -9,6 +9,7 @@ from cluster_platform.models import Cluster
 from cluster_platform.reference.industries import get_industry
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from enterprises.models import Assessment, Enterprise, Membership, MembershipRole, MembershipStatus
+from enterprises.selectors.memberships import partner_in_good_standing
 from matching import engine, learning
 from matching.models import (
     DismissReason,
@@ -65,7 +66,8 @@ def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.
         .values_list("offering_id", "n")
     )
     rows = (
-        Offering.objects.filter(cluster=cluster, status=OfferingStatus.PUBLISHED)
+        # Partners out of good standing (suspended, accreditation ended) are not matched.
+        Offering.objects.filter(partner_in_good_standing(), cluster=cluster, status=OfferingStatus.PUBLISHED)
         .order_by("id")
         .values_list(
             "id",
@@ -340,8 +342,9 @@ def _offering_audience(*, cluster: Cluster, offering_id: str, demand_ids: set, s
 
 
 def recommendation_list(*, cluster: Cluster, sme_ids=None) -> QuerySet[Recommendation]:
-    """The cluster's recommendations (only those of `sme_ids` when given), for the API."""
-    queryset = Recommendation.objects.filter(cluster=cluster).select_related(
+    """The cluster's recommendations (only those of `sme_ids` when given), for the API; those of
+    a partner out of good standing are held back until it is reinstated (or the next run drops them)."""
+    queryset = Recommendation.objects.filter(partner_in_good_standing(), cluster=cluster).select_related(
         "offering", "offering__category", "partner", "sme", "demand"
     )
     if sme_ids is not None:

@@ -49,6 +49,23 @@ class Policy(TimestampedModel):
         _("maximum amount (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     eligibility_rule = models.JSONField(_("eligibility rule"), default=dict, blank=True)
+    # A `covers` benefit: the policy pays this share of a service's price, at most `covers_cap`,
+    # for services of these categories (empty = any). Null share: it covers no service price.
+    covers_share = models.DecimalField(
+        _("covers: share of the price"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    covers_cap = models.DecimalField(
+        _("covers: cap (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    covers_categories = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # Stacking: an exclusive policy combines with no other subsidy; a stackable one with any but
+    # those named in `exclusive_with`. `max_public_share` caps the total of all subsidies used
+    # with this policy (0.700 = public money at most 70 % of the price).
+    stackable = models.BooleanField(_("stackable with other subsidies"), default=True)
+    exclusive_with = ArrayField(models.UUIDField(), default=list, blank=True)
+    max_public_share = models.DecimalField(
+        _("cap on the total public share"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT
     )
@@ -75,6 +92,16 @@ class Policy(TimestampedModel):
             # NULL cluster (the platform library) counts as one scope.
             models.UniqueConstraint(
                 fields=["cluster", "content_hash"], name="uniq_policy_identity", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=models.Q(covers_share__isnull=True)
+                | models.Q(covers_share__gt=0, covers_share__lte=1),
+                name="policy_covers_share_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_public_share__isnull=True)
+                | models.Q(max_public_share__gt=0, max_public_share__lte=1),
+                name="policy_max_public_share_range",
             ),
         ]
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "services",
     "policies",
     "matching",
+    "programmes",
     "demo",
 ]
 
@@ -147,6 +148,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "matching.tasks.matching_weights_learn_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Vouchers past their validity expire and release their reservation (docs/programmes.md).
+    "programmes-vouchers-expire": {
+        "task": "programmes.tasks.vouchers_expire_daily",
+        "schedule": crontab(hour=0, minute=45),
+    },
+    # Partner tiers proposed from each partner's record; partners told of an ended accreditation.
+    "programmes-partner-programme": {
+        "task": "programmes.tasks.partner_programme_daily",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -159,6 +170,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (voucher claims' proofs); served only through the API's permission checks.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -257,6 +271,31 @@ SPECTACULAR_SETTINGS = {
             "description": "Recommended offerings and partners per demand; feedback; the funnel",
         },
         {"name": "matching-weights", "description": "A cluster's matching weights"},
+        {
+            "name": "voucher-programmes",
+            "description": "Service-voucher programmes: terms, eligibility, applications, ledger, reconciliation",
+        },
+        {
+            "name": "vouchers",
+            "description": "Service vouchers: the agency's decisions, redemption on an engagement",
+        },
+        {
+            "name": "voucher-claims",
+            "description": "Partners' claims for redeemed vouchers, with proof; payout",
+        },
+        {
+            "name": "net-costs",
+            "description": "An SME's net cost of an offering after the subsidies it can stack",
+        },
+        {"name": "partner-tier-criteria", "description": "A cluster's criteria for the partner tiers"},
+        {
+            "name": "tier-proposals",
+            "description": "Proposed partner promotions and demotions; the agency decides",
+        },
+        {
+            "name": "partner-accreditations",
+            "description": "Partners' accreditation, renewal and the yearly review",
+        },
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -294,6 +333,12 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "services.models.BookingStatus",
         "OfferingStatusEnum": "services.models.OfferingStatus",
         "OfferingRevisionStatusEnum": "services.models.RevisionStatus",
+        # programmes: the ledger's buckets (from and to share one set)
+        "LedgerBucketEnum": "programmes.models.Bucket",
+        "VoucherStatusEnum": "programmes.models.VoucherStatus",
+        "MembershipStatusEnum": "enterprises.models.MembershipStatus",
+        "VoucherClaimStatusEnum": "programmes.models.ClaimStatus",
+        "TierProposalStatusEnum": "programmes.models.TierProposalStatus",
         "DemandStatusEnum": "services.models.DemandStatus",
         "PolicyStatusEnum": "policies.models.PolicyStatus",
         "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",

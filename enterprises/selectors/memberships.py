@@ -1,9 +1,12 @@
 """Reads of cluster memberships: who is a member of a cluster, in which role."""
 
-from django.db.models import Prefetch, QuerySet
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from cluster_platform.models import Cluster
-from enterprises.models import Enterprise, Membership, MembershipStatus
+from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus
 
 
 def membership_list(*, cluster: Cluster) -> QuerySet[Membership]:
@@ -17,6 +20,40 @@ def is_approved_member(*, cluster: Cluster, enterprise_id, role: str) -> bool:
     """Whether the enterprise is an approved member of the cluster in `role` (sme or partner)."""
     return Membership.objects.filter(
         cluster=cluster, enterprise_id=enterprise_id, role=role, status=MembershipStatus.APPROVED
+    ).exists()
+
+
+def partner_good_standing_q(*, today: date | None = None) -> Q:
+    """The one definition of a partner in good standing, as a condition on Membership: an
+    approved partner membership whose accreditation has not ended (none set: no expiry).
+
+    Suspended and expired partners leave the public catalog and matching, and take no new
+    engagements, bookings or voucher claims; their running engagements continue. Everything
+    that asks "is this partner in good standing here?" goes through this function.
+    """
+    today = today or timezone.localdate()
+    return Q(role=MembershipRole.PARTNER, status=MembershipStatus.APPROVED) & (
+        Q(accreditation_valid_until__isnull=True) | Q(accreditation_valid_until__gte=today)
+    )
+
+
+def partner_in_good_standing(
+    *, cluster_ref: str = "cluster_id", partner_ref: str = "partner_id", today: date | None = None
+) -> Exists:
+    """For a queryset of rows that name a cluster and a partner (offerings, machines): whether
+    the row's partner is in good standing in the row's cluster."""
+    return Exists(
+        Membership.objects.filter(
+            partner_good_standing_q(today=today),
+            cluster_id=OuterRef(cluster_ref),
+            enterprise_id=OuterRef(partner_ref),
+        )
+    )
+
+
+def is_partner_in_good_standing(*, cluster: Cluster, enterprise_id, today: date | None = None) -> bool:
+    return Membership.objects.filter(
+        partner_good_standing_q(today=today), cluster=cluster, enterprise_id=enterprise_id
     ).exists()
 
 

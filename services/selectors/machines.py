@@ -3,13 +3,13 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles
-from enterprises.models import Membership, MembershipRole, MembershipStatus
+from enterprises.selectors.memberships import partner_in_good_standing
 from services import slots
 from services.models import (
     BOOKING_HOLDING_STATUSES,
@@ -19,18 +19,6 @@ from services.models import (
     MachineApproval,
     MachineStatus,
 )
-
-
-def partner_in_good_standing() -> Exists:
-    """The machine's partner holds an approved partner membership of the machine's cluster."""
-    return Exists(
-        Membership.objects.filter(
-            cluster_id=OuterRef("cluster_id"),
-            enterprise_id=OuterRef("partner_id"),
-            role=MembershipRole.PARTNER,
-            status=MembershipStatus.APPROVED,
-        )
-    )
 
 
 def machine_list(*, roles: ClusterRoles) -> QuerySet[Machine]:

@@ -9,6 +9,7 @@ from cluster_platform.reference.industries import industry_chain
 from cluster_platform.reference.regions import region_chain
 from cluster_platform.search import tsquery_literal
 from cluster_platform.selectors import ClusterRoles
+from enterprises.selectors.memberships import partner_in_good_standing
 from services.models import (
     Offering,
     OfferingRevision,
@@ -40,14 +41,18 @@ def _tsquery(literal: str):
 def offering_visible(*, cluster: Cluster, roles: ClusterRoles) -> QuerySet[Offering]:
     """The offerings of `cluster` this caller may read.
 
-    Published ones are public (anonymous included); the agency sees every state; a partner
+    Published ones of partners in good standing are public (anonymous included); the agency
+    sees every state; a partner
     also sees its own drafts, pending, rejected and withdrawn offerings.
     """
     offerings = Offering.objects.filter(cluster=cluster)
     if roles.is_staff:
         return offerings
+    # A published offering is public only while its partner is in good standing (not suspended,
+    # accreditation not ended); the partner itself still sees all of its own.
     return offerings.filter(
-        Q(status=OfferingStatus.PUBLISHED) | Q(partner_id__in=roles.partner_enterprise_ids)
+        Q(partner_in_good_standing(), status=OfferingStatus.PUBLISHED)
+        | Q(partner_id__in=roles.partner_enterprise_ids)
     )
 
 

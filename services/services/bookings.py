@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles
-from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors.memberships import is_approved_member
+from enterprises.models import Enterprise
+from enterprises.selectors.memberships import is_partner_in_good_standing
 from enterprises.selectors.roles import cluster_roles_for
 from services import slots
 from services.models import (
@@ -71,9 +71,7 @@ def booking_create(
     _check_slot(machine=machine, start=start, end=end)
 
     machine = Machine.objects.select_for_update().get(pk=machine.pk)
-    partner_admitted = is_approved_member(
-        cluster=cluster, enterprise_id=machine.partner_id, role=MembershipRole.PARTNER
-    )
+    partner_admitted = is_partner_in_good_standing(cluster=cluster, enterprise_id=machine.partner_id)
     if machine.approval != MachineApproval.APPROVED or not partner_admitted:
         raise ValidationError({"machine": [_("This machine is not open for booking.")]})
     if machine.status != MachineStatus.ONLINE:

@@ -11,7 +11,7 @@ from cluster_platform.models import Cluster
 from cluster_platform.selectors import ClusterRoles
 from cluster_platform.services import audit_record
 from enterprises.models import Enterprise, MembershipRole
-from enterprises.selectors.memberships import is_approved_member
+from enterprises.selectors.memberships import is_approved_member, is_partner_in_good_standing
 from enterprises.selectors.roles import cluster_roles_for
 from services import engagement_flow
 from services.models import (
@@ -108,6 +108,12 @@ def engagement_request(
         errors["offering"] = [_("This offering is not published in this cluster.")]
     elif offering.partner_id == sme.pk:
         errors["offering"] = [_("You cannot request your own offering.")]
+    elif not is_partner_in_good_standing(cluster=cluster, enterprise_id=offering.partner_id):
+        errors["offering"] = [
+            _(
+                "This partner is not in good standing in this cluster (suspended or accreditation ended) and takes no new engagements."
+            )
+        ]
     if demand is not None and (demand.cluster_id != cluster.pk or demand.sme_id != sme.pk):
         errors["demand"] = [_("This demand is not one of your demands in this cluster.")]
     elif demand is not None and demand.status in (DemandStatus.CLOSED, DemandStatus.CANCELLED):

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from services.models import Demand, Machine, Offering, OfferingStatus
+from tests.programmes import references as programmes_references
 from tests.services.factories import (
     CategoryFactory,
     DemandFactory,
@@ -212,6 +213,8 @@ CASES = [
         lambda w: {"enterprise": str(w.a.sme.pk)},
     ),
 ]
+
+CASES += programmes_references.CASES
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ DEMO_MODULES = (
     "demo.matching",
     "demo.delivery",
     "demo.policy_rules",
+    "demo.programmes",
 )
 
 
