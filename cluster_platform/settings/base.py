@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "services",
     "policies",
     "matching",
+    "devices",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +143,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "matching.tasks.match_runs_resume_task",
         "schedule": timedelta(minutes=5),
     },
+    # Telemetry partitions: create the coming days' ahead, drop those past retention.
+    "devices-telemetry-partitions": {
+        "task": "devices.tasks.telemetry_partitions_maintain_task",
+        "schedule": timedelta(hours=6),
+    },
+    # Devices silent past their type's heartbeat timeout go offline; alarm rules are evaluated.
+    "devices-watch": {
+        "task": "devices.tasks.devices_watch_task",
+        "schedule": timedelta(seconds=30),
+    },
 }
+
+# --- Connected devices ------------------------------------------------------------------------
+# The MQTT broker devices publish to. Unset: `make demo` starts an embedded broker (amqtt) on
+# MQTT_EMBEDDED_PORT and the ingestion worker connects to it.
+MQTT_URL = env("MQTT_URL", default="")
+MQTT_EMBEDDED_PORT = env.int("MQTT_EMBEDDED_PORT", default=1884)
+# With Mosquitto's dynamic-security plugin: the admin account the platform uses to provision
+# device credentials and ACLs ("mqtt://user:password@host:port"). Unset: no provisioning.
+MQTT_DYNSEC_URL = env("MQTT_DYNSEC_URL", default="")
+# The shared-subscription group of the ingestion workers (MQTT 5 `$share/<group>/...`).
+MQTT_SHARE_GROUP = env("MQTT_SHARE_GROUP", default="telemetry-ingest")
+TELEMETRY_RETENTION_DAYS = env.int("TELEMETRY_RETENTION_DAYS", default=90)
+TELEMETRY_PARTITIONS_AHEAD_DAYS = env.int("TELEMETRY_PARTITIONS_AHEAD_DAYS", default=7)
+# A device clock this far ahead of ours is wrong, and its message is dead-lettered.
+TELEMETRY_MAX_CLOCK_SKEW_S = env.int("TELEMETRY_MAX_CLOCK_SKEW_S", default=300)
+TELEMETRY_MAX_MESSAGE_BYTES = env.int("TELEMETRY_MAX_MESSAGE_BYTES", default=16384)
+TELEMETRY_MAX_HTTP_BATCH = env.int("TELEMETRY_MAX_HTTP_BATCH", default=500)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
