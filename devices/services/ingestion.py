@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from devices.models import DeadLetter, Device, DeviceStatus, DeviceStatusChange
-from devices.mqtt import topic_parse
+from devices.mqtt import topic_for, topic_parse
 from devices.services.partitions import telemetry_partitions_ensure
 from devices.validation import Reading, Rejection, is_running, message_decode, message_validate
 
@@ -256,3 +257,39 @@ def _store(*, rows: list[tuple], now: datetime) -> int:
         for device_id, cluster_id in changed
     )
     return inserted
+
+
+def telemetry_ingest_from_device(
+    *, device: Device, messages: list, now: datetime | None = None
+) -> IngestReport:
+    """An HTTP batch of one authenticated device: all good, or a field error and nothing stored.
+
+    Unlike the broker, HTTP can answer, so a bad batch is refused whole with the reason of each
+    bad message (`messages.<i>.<field>`) rather than dead-lettered.
+    """
+    now = now or timezone.now()
+    oldest = now - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
+    errors: dict[str, list[str]] = {}
+    payloads = []
+    for index, message in enumerate(messages):
+        payload = json.dumps(message, ensure_ascii=False).encode()
+        outcome = message_decode(payload, max_bytes=settings.TELEMETRY_MAX_MESSAGE_BYTES)
+        if not isinstance(outcome, Rejection):
+            outcome = message_validate(
+                message,
+                keys=device.telemetry_keys,
+                now=now,
+                max_skew_s=settings.TELEMETRY_MAX_CLOCK_SKEW_S,
+                oldest=oldest,
+            )
+        if isinstance(outcome, Rejection):
+            path = f"messages.{index}" + (f".{outcome.field}" if outcome.field else "")
+            errors.setdefault(path, []).append(f"{outcome.reason}: {outcome.detail}")
+        payloads.append(payload)
+    if errors:
+        raise ValidationError(errors)
+    topic = topic_for(cluster_slug=device.cluster.slug, device_id=device.pk)
+    return telemetry_ingest(
+        messages=[InboundMessage(topic=topic, payload=payload, received_at=now) for payload in payloads],
+        now=now,
+    )

@@ -84,9 +84,21 @@ def _require_member(*, cluster: Cluster, enterprise: Enterprise) -> None:
         )
 
 
-def _machine_check(*, cluster: Cluster, enterprise: Enterprise, machine: Machine | None) -> None:
-    if machine is not None and (machine.cluster_id != cluster.pk or machine.partner_id != enterprise.pk):
+def _machine_resolve(*, cluster: Cluster, enterprise: Enterprise, machine_id) -> Machine | None:
+    """The shared machine a device will drive: one of the same cluster and enterprise, or a field error
+    (the same error for a machine that exists elsewhere, so ids of others cannot be probed)."""
+    if machine_id is None:
+        return None
+    machine = Machine.objects.filter(pk=machine_id, cluster=cluster, partner=enterprise).first()
+    if machine is None:
         raise ValidationError({"machine": [_("Link only a shared machine of the same enterprise here.")]})
+    return machine
+
+
+def _integrity_error(error: IntegrityError) -> ValidationError:
+    if "machine" in str(error):
+        return ValidationError({"machine": [_("Another device already drives this machine.")]})
+    return ValidationError({"name": [_("This enterprise already has a device with this name here.")]})
 
 
 def device_create(
@@ -96,7 +108,9 @@ def device_create(
     _require_member(cluster=cluster, enterprise=enterprise)
     values = {field: data[field] for field in EDITABLE_FIELDS if field in data}
     values["telemetry_keys"] = telemetry_keys_clean(values.get("telemetry_keys") or device_type.default_keys)
-    _machine_check(cluster=cluster, enterprise=enterprise, machine=values.get("machine"))
+    values["machine"] = _machine_resolve(
+        cluster=cluster, enterprise=enterprise, machine_id=values.get("machine")
+    )
     secret = _secret_new()
     try:
         with transaction.atomic():
@@ -110,10 +124,8 @@ def device_create(
                 **values,
             )
             transaction.on_commit(lambda: broker.device_account_set(device=device, secret=secret))
-    except IntegrityError:
-        raise ValidationError(
-            {"name": [_("This enterprise already has a device with this name here.")]}
-        ) from None
+    except IntegrityError as error:
+        raise _integrity_error(error) from None
     return IssuedCredentials(device=device, secret=secret)
 
 
@@ -124,7 +136,9 @@ def device_update(*, cluster: Cluster, device: Device, data: dict) -> Device:
     if "telemetry_keys" in values:
         values["telemetry_keys"] = telemetry_keys_clean(values["telemetry_keys"])
     if "machine" in values:
-        _machine_check(cluster=cluster, enterprise=device.enterprise, machine=values["machine"])
+        values["machine"] = _machine_resolve(
+            cluster=cluster, enterprise=device.enterprise, machine_id=values["machine"]
+        )
     if values.get("protocol", Protocol.MQTT) not in Protocol.values:
         raise ValidationError({"protocol": [_("Unknown protocol.")]})
     for field, value in values.items():
@@ -132,10 +146,8 @@ def device_update(*, cluster: Cluster, device: Device, data: dict) -> Device:
     try:
         with transaction.atomic():
             device.save(update_fields=[*values, "updated_at"])
-    except IntegrityError:
-        raise ValidationError(
-            {"name": [_("This enterprise already has a device with this name here.")]}
-        ) from None
+    except IntegrityError as error:
+        raise _integrity_error(error) from None
     return device
 
 
