@@ -87,7 +87,7 @@ SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM device_hours), (SE
 LATEST_SQL = """
 WITH newest AS (
     SELECT DISTINCT ON (device_id) device_id, ts, "values" FROM devices_telemetry_staging
-    ORDER BY device_id, ts DESC
+    ORDER BY device_id, ts DESC, seq DESC
 )
 UPDATE devices_device d SET
     latest_values = CASE WHEN d.latest_ts IS NULL OR n.ts >= d.latest_ts
