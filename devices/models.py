@@ -148,6 +148,8 @@ class DeadLetter(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=DeadLetterReason.choices)
     detail = models.CharField(_("detail"), max_length=300)
     received_at = models.DateTimeField(_("received at"))
+    # SHA-256 of topic and payload: a redelivered bad message is recorded once.
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("dead letter")

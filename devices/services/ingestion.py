@@ -11,6 +11,7 @@ Lock order, to keep concurrent workers from deadlocking: hourly device rows, the
 rows, then device rows, each sorted by primary key (the statements below sort their input).
 """
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -158,6 +159,7 @@ def _dead_letter(message: InboundMessage, rejection: Rejection, device: _DeviceF
         reason=rejection.reason,
         detail=(f"{rejection.field}: {rejection.detail}" if rejection.field else rejection.detail)[:300],
         received_at=message.received_at,
+        fingerprint=hashlib.sha256(message.topic.encode() + b"\0" + message.payload).hexdigest(),
     )
 
 
@@ -220,7 +222,7 @@ def telemetry_ingest(*, messages: Sequence[InboundMessage], now: datetime | None
         try:
             with transaction.atomic():
                 inserted = _store(rows=list(rows.values()), now=now)
-                DeadLetter.objects.bulk_create(dead)
+                DeadLetter.objects.bulk_create(dead, ignore_conflicts=True)
             break
         except OperationalError as error:  # a deadlock between workers: the whole batch again
             if attempt == DEADLOCK_RETRIES - 1 or getattr(error.__cause__, "sqlstate", "") != "40P01":
