@@ -9,6 +9,7 @@
 """
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -65,6 +66,10 @@ def mosquitto_start(*, workdir: Path, dynsec: bool = False) -> PrivateMosquitto:
         "max_queued_bytes 0",
         "message_size_limit 16384",
     ]
+    if os.geteuid() == 0:
+        # Started as root, Mosquitto would switch to the `mosquitto` user, which cannot read
+        # the private working directory; this broker is ours and short-lived.
+        lines.append("user root")
     admin_url = None
     if dynsec:
         config = workdir / "dynamic-security.json"

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -183,13 +183,16 @@ class IngestionWorker:
 
     def run(self) -> None:
         self.connect()
-        while not self.stopping.is_set():
-            batch = self._next_batch()
-            if batch:
-                self.process(batch)
-        # Stopping: what was received but not committed stays unacknowledged, for the next run.
-        self.client.disconnect()
-        self.client.loop_stop()
+        try:
+            while not self.stopping.is_set():
+                batch = self._next_batch()
+                if batch:
+                    self.process(batch)
+        finally:
+            # What was received but not committed stays unacknowledged, for the next run.
+            self.client.disconnect()
+            self.client.loop_stop()
+            connection.close()
 
     def stop(self, *_args) -> None:
         self.stopping.set()
