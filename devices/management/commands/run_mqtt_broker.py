@@ -1,3 +1,5 @@
+import contextlib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -16,7 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, port, **options):
         port = port or settings.MQTT_EMBEDDED_PORT
         self.stdout.write(f"embedded MQTT broker on 127.0.0.1:{port}")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             embedded_broker_run(port=port)
-        except KeyboardInterrupt:
-            pass
