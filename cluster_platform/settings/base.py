@@ -280,6 +280,22 @@ SPECTACULAR_SETTINGS = {
             "description": "Recommended offerings and partners per demand; feedback; the funnel",
         },
         {"name": "matching-weights", "description": "A cluster's matching weights"},
+        {
+            "name": "device-types",
+            "description": "The catalogue of device types and their default telemetry keys",
+        },
+        {
+            "name": "devices",
+            "description": "Connected devices: register (credentials shown once), rotate, revoke; status, "
+            "telemetry, utilisation; the agency's device figures",
+        },
+        {
+            "name": "device-alarm-rules",
+            "description": "Alarm rules: a value above/below a threshold, or offline",
+        },
+        {"name": "device-alarms", "description": "Raised and cleared alarms"},
+        {"name": "device-dead-letters", "description": "Telemetry messages refused, with the reason"},
+        {"name": "telemetry", "description": "Telemetry over HTTP with device credentials (batches)"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -319,6 +335,12 @@ SPECTACULAR_SETTINGS = {
         "OfferingRevisionStatusEnum": "services.models.RevisionStatus",
         "DemandStatusEnum": "services.models.DemandStatus",
         "PolicyStatusEnum": "policies.models.PolicyStatus",
+        # devices
+        "DeviceStatusEnum": "devices.models.DeviceStatus",
+        "AlarmKindEnum": "devices.models.AlarmKind",
+        "AlarmStatusEnum": "devices.models.AlarmStatus",
+        "DeadLetterReasonEnum": "devices.models.DeadLetterReason",
+        "DismissReasonEnum": "matching.models.DismissReason",
         "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],

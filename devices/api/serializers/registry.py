@@ -1,9 +1,21 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from devices.models import DeadLetter, Device, DeviceStatusChange, DeviceType, Protocol
+from devices.models import (
+    Alarm,
+    AlarmKind,
+    AlarmRule,
+    DeadLetter,
+    Device,
+    DeviceStatusChange,
+    DeviceType,
+    Protocol,
+)
 from devices.mqtt import topic_for
+from devices.selectors.telemetry import machine_live_status
 
 
 class DeviceTypeSerializer(serializers.ModelSerializer):
@@ -27,6 +39,9 @@ class DeviceSerializer(serializers.ModelSerializer):
     device_type = serializers.CharField(source="device_type_id", read_only=True)
     machine = serializers.UUIDField(source="machine_id", read_only=True, allow_null=True)
     mqtt_topic = serializers.SerializerMethodField(help_text="The topic the device publishes telemetry to.")
+    machine_live_status = serializers.SerializerMethodField(
+        help_text="running / idle / offline of the linked shared machine (null without one)."
+    )
 
     class Meta:
         model = Device
@@ -50,10 +65,14 @@ class DeviceSerializer(serializers.ModelSerializer):
             "credentials_issued_at",
             "revoked_at",
             "mqtt_topic",
+            "machine_live_status",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_machine_live_status(self, device) -> str | None:
+        return machine_live_status(device=device) if device.machine_id else None
 
     def get_mqtt_topic(self, device) -> str:
         return topic_for(cluster_slug=device.cluster.slug, device_id=device.pk)
@@ -133,3 +152,121 @@ class TelemetryBatchSerializer(serializers.Serializer):
 class TelemetryReceiptSerializer(serializers.Serializer):
     accepted = serializers.IntegerField(help_text="Readings stored now.")
     duplicates = serializers.IntegerField(help_text="Readings already stored (same device, seq and ts).")
+
+
+class TelemetryRangeQuerySerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=64)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    buckets = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": _("end must be after start.")})
+        if attrs["end"] - attrs["start"] > timedelta(days=93):
+            raise serializers.ValidationError({"end": _("At most 93 days at a time.")})
+        return attrs
+
+
+class TelemetryBucketSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    avg = serializers.FloatField()
+    min = serializers.FloatField()
+    max = serializers.FloatField()
+    count = serializers.IntegerField()
+
+
+class DayRangeQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": _("date_to must not be before date_from.")})
+        if (attrs["date_to"] - attrs["date_from"]).days > 92:
+            raise serializers.ValidationError({"date_to": _("At most 93 days at a time.")})
+        return attrs
+
+
+class UtilisationDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    messages = serializers.IntegerField()
+    running = serializers.FloatField(help_text="Share of the day running.")
+    idle = serializers.FloatField()
+    offline = serializers.FloatField()
+
+
+class DeviceUtilisationSerializer(serializers.Serializer):
+    days = UtilisationDaySerializer(many=True)
+    measured_utilisation = serializers.FloatField(help_text="Running share over the whole range.")
+    booked_utilisation = serializers.FloatField(
+        allow_null=True, help_text="The linked shared machine's booked share of its bookable hours."
+    )
+
+
+class MessagesPerDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    messages = serializers.IntegerField()
+
+
+class DeviceFiguresSerializer(serializers.Serializer):
+    devices_connected = serializers.IntegerField()
+    devices_online = serializers.IntegerField()
+    messages_per_day = MessagesPerDaySerializer(many=True)
+
+
+class AlarmRuleSerializer(serializers.ModelSerializer):
+    device = serializers.PrimaryKeyRelatedField(read_only=True)
+    device_type = serializers.CharField(source="device_type_id", read_only=True, allow_null=True)
+    enterprise = serializers.UUIDField(source="enterprise_id", read_only=True)
+
+    class Meta:
+        model = AlarmRule
+        fields = [
+            "id",
+            "name",
+            "enterprise",
+            "device",
+            "device_type",
+            "kind",
+            "key",
+            "threshold",
+            "duration_s",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AlarmRuleWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    device = serializers.UUIDField(required=False, help_text="One of your devices, or give device_type.")
+    device_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=DeviceType.objects.all(), required=False
+    )
+    kind = serializers.ChoiceField(choices=AlarmKind.choices)
+    key = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    threshold = serializers.FloatField(required=False, allow_null=True)
+    duration_s = serializers.IntegerField(min_value=0, max_value=7 * 86400, default=60)
+
+
+class AlarmSerializer(serializers.ModelSerializer):
+    rule = serializers.PrimaryKeyRelatedField(read_only=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    device = serializers.PrimaryKeyRelatedField(read_only=True)
+    device_name = serializers.CharField(source="device.name", read_only=True)
+
+    class Meta:
+        model = Alarm
+        fields = [
+            "id",
+            "rule",
+            "rule_name",
+            "device",
+            "device_name",
+            "status",
+            "raised_at",
+            "cleared_at",
+            "value",
+        ]
+        read_only_fields = fields

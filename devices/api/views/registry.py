@@ -10,15 +10,21 @@ from rest_framework.response import Response
 from cluster_platform.api.permissions import IsClusterMember, IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from devices.api.serializers.registry import (
+    DayRangeQuerySerializer,
     DeadLetterSerializer,
     DeviceCredentialsSerializer,
+    DeviceFiguresSerializer,
     DeviceSerializer,
     DeviceStatusChangeSerializer,
     DeviceTypeSerializer,
+    DeviceUtilisationSerializer,
     DeviceWriteSerializer,
+    TelemetryBucketSerializer,
+    TelemetryRangeQuerySerializer,
 )
 from devices.models import DeadLetter, Device
 from devices.selectors import registry as selectors
+from devices.selectors import telemetry as telemetry_selectors
 from devices.services import registry as services
 from enterprises.models import Enterprise
 
@@ -51,6 +57,9 @@ class DeviceViewSet(
         "list": [IsClusterStaff | IsClusterMember],
         "retrieve": [IsClusterStaff | IsClusterMember],
         "status_history": [IsClusterStaff | IsClusterMember],
+        "telemetry": [IsClusterStaff | IsClusterMember],
+        "utilisation": [IsClusterStaff | IsClusterMember],
+        "figures": [IsClusterStaff],
         "create": [IsClusterMember],
         "partial_update": [IsClusterMember],
         "rotate_credentials": [IsClusterMember],
@@ -117,6 +126,43 @@ class DeviceViewSet(
         changes = selectors.device_status_history(cluster=self.cluster, device=self.get_object())
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(DeviceStatusChangeSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[TelemetryRangeQuerySerializer],
+        responses=TelemetryBucketSerializer(many=True),
+        summary="A key's values over a time range, downsampled to N buckets",
+    )
+    @action(detail=True, methods=["get"])
+    def telemetry(self, request, *args, **kwargs):
+        device = self.get_object()
+        query = TelemetryRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["key"] not in device.telemetry_keys:
+            raise ValidationError({"key": [_("The device declares no such key.")]})
+        buckets = telemetry_selectors.telemetry_range(device=device, **query.validated_data)
+        return Response(TelemetryBucketSerializer(buckets, many=True).data)
+
+    @extend_schema(
+        parameters=[DayRangeQuerySerializer],
+        responses=DeviceUtilisationSerializer,
+        summary="Running, idle and offline shares per day (and the linked machine's booked utilisation)",
+    )
+    @action(detail=True, methods=["get"])
+    def utilisation(self, request, *args, **kwargs):
+        device = self.get_object()
+        query = DayRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = telemetry_selectors.device_utilisation_report(device=device, **query.validated_data)
+        return Response(DeviceUtilisationSerializer(report).data)
+
+    @extend_schema(
+        responses=DeviceFiguresSerializer, summary="The agency's figures: connected, online, messages/day"
+    )
+    @action(detail=False, methods=["get"])
+    def figures(self, request, *args, **kwargs):
+        return Response(
+            DeviceFiguresSerializer(telemetry_selectors.cluster_device_figures(cluster=self.cluster)).data
+        )
 
 
 class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterScopedViewSet):
