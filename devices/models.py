@@ -5,6 +5,8 @@ SQL (Django models cannot declare partitioning); `devices.services.ingestion` wr
 `devices.selectors.telemetry` reads it. The rows here are the registry and what is derived from it.
 """
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -136,6 +138,8 @@ class DeadLetterReason(models.TextChoices):
 
 class DeadLetter(models.Model):
     """A message the ingestion refused, kept with the reason so that the device's owner can fix it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     # Both null when the topic names no known device: only platform operators see those.
     cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -27,7 +27,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from devices.mqtt import TELEMETRY_FILTER, BrokerAddress
+from devices.services.alarms import alarm_rules_evaluate
 from devices.services.ingestion import InboundMessage, IngestReport, telemetry_ingest
+from devices.services.status import devices_mark_offline
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class IngestionWorker:
         mqtt5: bool = True,
         batch_size: int = 2000,
         max_wait_s: float = 0.2,
+        watch_every_s: float = 0,
     ):
         self.address = address
         self.client_id = client_id
@@ -60,6 +63,9 @@ class IngestionWorker:
         self.mqtt5 = mqtt5
         self.batch_size = batch_size
         self.max_wait_s = max_wait_s
+        # Without Celery beat (development), the worker also runs the status and alarm sweep.
+        self.watch_every_s = watch_every_s
+        self._watched_at = 0.0
         self.inbox: queue.Queue[_Pending] = queue.Queue()
         self.stopping = threading.Event()
         self.connected = threading.Event()
@@ -188,6 +194,10 @@ class IngestionWorker:
                 batch = self._next_batch()
                 if batch:
                     self.process(batch)
+                if self.watch_every_s and time.monotonic() - self._watched_at >= self.watch_every_s:
+                    self._watched_at = time.monotonic()
+                    devices_mark_offline()
+                    alarm_rules_evaluate()
         finally:
             # What was received but not committed stays unacknowledged, for the next run.
             self.client.disconnect()

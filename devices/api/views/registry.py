@@ -170,7 +170,6 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Cluste
 
     model = DeadLetter
     serializer_class = DeadLetterSerializer
-    lookup_value_regex = r"[0-9]+"
     filterset_fields = ["reason", "device"]
     action_permissions = {
         "list": [IsClusterStaff | IsClusterMember],

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--url", default=None, help="Broker URL (default: MQTT_URL or the embedded broker)."
         )
 
-    def handle(self, *args, client_id, batch_size, max_wait_ms, url, **options):
+    def handle(self, *args, client_id, batch_size, max_wait_ms, url, watch, **options):
         url = url if url is not None else settings.MQTT_URL
         # The embedded broker (no URL) speaks MQTT 3.1.1 only: no shared subscription there.
         mqtt5 = bool(url)
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             mqtt5=mqtt5,
             batch_size=batch_size,
             max_wait_s=max_wait_ms / 1000,
+            watch_every_s=30 if watch else 0,
         )
         worker.install_signal_handlers()
         worker.run()
