@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from cluster_platform.api.permissions import IsClusterMember, IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from devices.api.filters import AlarmFilter
 from devices.api.serializers.registry import AlarmRuleSerializer, AlarmRuleWriteSerializer, AlarmSerializer
 from devices.models import Alarm, AlarmRule, Device
 from devices.selectors import alarms as selectors
@@ -70,7 +71,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterScop
 
     model = Alarm
     serializer_class = AlarmSerializer
-    filterset_fields = ["status", "device"]
+    filterset_class = AlarmFilter
     action_permissions = {
         "list": [IsClusterStaff | IsClusterMember],
         "retrieve": [IsClusterStaff | IsClusterMember],

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from cluster_platform.api.permissions import IsClusterMember, IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from devices.api.filters import DeadLetterFilter
 from devices.api.serializers.registry import (
     DayRangeQuerySerializer,
     DeadLetterSerializer,
@@ -170,7 +171,7 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Cluste
 
     model = DeadLetter
     serializer_class = DeadLetterSerializer
-    filterset_fields = ["reason", "device"]
+    filterset_class = DeadLetterFilter
     action_permissions = {
         "list": [IsClusterStaff | IsClusterMember],
         "retrieve": [IsClusterStaff | IsClusterMember],
