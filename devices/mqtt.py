@@ -4,6 +4,7 @@ Topics: `clusters/{cluster_slug}/devices/{device_id}/telemetry` and `.../status`
 is `settings.MQTT_URL` or, when that is unset, the embedded broker on MQTT_EMBEDDED_PORT.
 """
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ def topic_for(*, cluster_slug: str, device_id, channel: str = "telemetry") -> st
     return f"clusters/{cluster_slug}/devices/{device_id}/{channel}"
 
 
+@functools.lru_cache(maxsize=65536)  # a worker sees the same few thousand topics over and over
 def topic_parse(topic: str) -> ParsedTopic | None:
     match = TOPIC_RE.match(topic)
     if match is None:

@@ -15,6 +15,8 @@ from typing import Any
 
 MAX_SEQ = 2**63 - 1
 MAX_STRING_VALUE = 256
+MAX_NUMBER = 1e300
+MESSAGE_FIELDS = frozenset(("ts", "seq", "values"))
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ def message_decode(payload: bytes, *, max_bytes: int) -> Any | Rejection:
     if len(payload) > max_bytes:
         return Rejection("oversized", f"{len(payload)} bytes, at most {max_bytes}")
     try:
-        return json.loads(payload)
+        # UTF-8 only (json.loads would also guess UTF-16 and UTF-32 from bytes).
+        return json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         return Rejection("not_json", str(error)[:200])
 
@@ -60,11 +63,24 @@ def _timestamp(raw) -> datetime | None:
 
 
 def _type_matches(value, declared: str) -> bool:
+    """Also keeps out what PostgreSQL's jsonb or float8 would refuse (a NUL character, a lone
+    surrogate, a number beyond double precision), so a stored batch never fails on one value."""
     if declared == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and abs(value) < MAX_NUMBER  # before isfinite(), which cannot convert a huge int
+            and math.isfinite(value)
+        )
     if declared == "boolean":
         return isinstance(value, bool)
-    return isinstance(value, str) and len(value) <= MAX_STRING_VALUE
+    if not isinstance(value, str) or len(value) > MAX_STRING_VALUE or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def message_validate(
@@ -73,7 +89,9 @@ def message_validate(
     """The reading in `message`, or the first reason to refuse it."""
     if not isinstance(message, dict):
         return Rejection("malformed", "the message must be a JSON object")
-    extra = set(message) - {"ts", "seq", "values"}
+    extra = (
+        set(message) - MESSAGE_FIELDS if len(message) != 3 or not MESSAGE_FIELDS.issuperset(message) else ()
+    )
     if extra:
         return Rejection("malformed", f"unexpected fields: {', '.join(sorted(map(str, extra)))}", "")
     for field in ("ts", "seq", "values"):

@@ -28,7 +28,7 @@ from paho.mqtt.properties import Properties
 
 from devices.mqtt import TELEMETRY_FILTER, BrokerAddress
 from devices.services.alarms import alarm_rules_evaluate
-from devices.services.ingestion import InboundMessage, IngestReport, telemetry_ingest
+from devices.services.ingestion import InboundMessage, IngestReport, telemetry_ingest_isolating
 from devices.services.status import devices_mark_offline
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class IngestionWorker:
         while True:
             try:
                 close_old_connections()
-                report = telemetry_ingest(messages=[pending.message for pending in batch])
+                report = telemetry_ingest_isolating(messages=[pending.message for pending in batch])
                 break
             except Exception:
                 if self.stopping.is_set():

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from devices.models import DeadLetter, Device, DeviceStatus, DeviceStatusChange
@@ -37,7 +37,7 @@ CREATE TEMP TABLE IF NOT EXISTS devices_telemetry_staging (
     device_id uuid NOT NULL,
     seq bigint NOT NULL,
     ts timestamptz NOT NULL,
-    "values" jsonb NOT NULL,
+    message jsonb NOT NULL,
     running boolean NOT NULL
 )
 """
@@ -47,7 +47,7 @@ CREATE TEMP TABLE IF NOT EXISTS devices_telemetry_staging (
 MOVE_SQL = """
 WITH inserted AS (
     INSERT INTO devices_telemetry (cluster_id, device_id, seq, ts, "values")
-    SELECT cluster_id, device_id, seq, ts, "values" FROM devices_telemetry_staging
+    SELECT cluster_id, device_id, seq, ts, message->'values' FROM devices_telemetry_staging
     ORDER BY device_id, seq, ts
     ON CONFLICT DO NOTHING
     RETURNING device_id, seq, ts
@@ -69,7 +69,7 @@ key_hours AS (
     INSERT INTO devices_telemetryhourly (cluster_id, device_id, hour, key, samples, total, minimum, maximum)
     SELECT f.cluster_id, f.device_id, date_trunc('hour', f.ts), kv.key,
            count(*), sum(kv.value::float8), min(kv.value::float8), max(kv.value::float8)
-    FROM fresh f CROSS JOIN LATERAL jsonb_each(f."values") kv
+    FROM fresh f CROSS JOIN LATERAL jsonb_each(f.message->'values') kv
     WHERE jsonb_typeof(kv.value) = 'number'
     GROUP BY f.cluster_id, f.device_id, date_trunc('hour', f.ts), kv.key
     ORDER BY f.device_id, date_trunc('hour', f.ts), kv.key
@@ -87,7 +87,7 @@ SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM device_hours), (SE
 # what the device already shows), and every device heard from is seen now.
 LATEST_SQL = """
 WITH newest AS (
-    SELECT DISTINCT ON (device_id) device_id, ts, "values" FROM devices_telemetry_staging
+    SELECT DISTINCT ON (device_id) device_id, ts, message->'values' AS "values" FROM devices_telemetry_staging
     ORDER BY device_id, ts DESC, seq DESC
 )
 UPDATE devices_device d SET
@@ -207,7 +207,8 @@ def telemetry_ingest(*, messages: Sequence[InboundMessage], now: datetime | None
                         device.id,
                         reading.seq,
                         reading.ts,
-                        json.dumps(reading.values),
+                        # The message as received (already validated): no re-encoding.
+                        message.payload.decode(),
                         is_running(
                             reading.values, running_key=device.running_key, running_above=device.running_above
                         ),
@@ -240,7 +241,7 @@ def _store(*, rows: list[tuple], now: datetime) -> int:
         cursor.execute(STAGING_DDL)
         cursor.execute("TRUNCATE devices_telemetry_staging")
         with cursor.cursor.copy(
-            'COPY devices_telemetry_staging (cluster_id, device_id, seq, ts, "values", running) FROM STDIN'
+            "COPY devices_telemetry_staging (cluster_id, device_id, seq, ts, message, running) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -295,3 +296,39 @@ def telemetry_ingest_from_device(
         messages=[InboundMessage(topic=topic, payload=payload, received_at=now) for payload in payloads],
         now=now,
     )
+
+
+def telemetry_ingest_isolating(*, messages: Sequence[InboundMessage]) -> IngestReport:
+    """`telemetry_ingest`, except that a batch the database refuses is split up, so one message
+    that validation let through but PostgreSQL will not store is dead-lettered alone instead of
+    failing its batch over and over (a poison message). A lost connection is not such a refusal:
+    it propagates, and the caller retries the batch."""
+    try:
+        return telemetry_ingest(messages=messages)
+    except OperationalError:
+        raise
+    except DatabaseError:
+        if len(messages) == 1:
+            raise
+    report = IngestReport()
+    for index, message in enumerate(messages):
+        try:
+            single = telemetry_ingest(messages=[message])
+        except OperationalError:
+            raise
+        except DatabaseError as error:
+            rejection = Rejection("malformed", f"not storable: {error}"[:250])
+            DeadLetter.objects.bulk_create(
+                [_dead_letter(message, rejection, _device_for(message))], ignore_conflicts=True
+            )
+            single = IngestReport(dead_lettered=1, rejections=[(0, rejection)])
+        report.accepted += single.accepted
+        report.duplicates += single.duplicates
+        report.dead_lettered += single.dead_lettered
+        report.rejections += [(index, rejection) for _i, rejection in single.rejections]
+    return report
+
+
+def _device_for(message: InboundMessage) -> _DeviceFacts | None:
+    topic = topic_parse(message.topic)
+    return _device_facts({topic.device_id}).get(topic.device_id) if topic else None

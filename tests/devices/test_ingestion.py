@@ -109,7 +109,7 @@ def test_bad_messages_are_dead_lettered_with_their_reason_and_never_stop_the_bat
     ]
     assert [seq for seq, _values in stored(device)] == [9]
     assert stored(other_cluster_device) == []
-    letters = DeadLetter.objects.order_by("id")
+    letters = DeadLetter.objects.order_by("received_at")
     assert list(letters.values_list("reason", flat=True)) == reasons
     # Known devices' letters belong to the device (and its cluster); the owner can read them.
     assert letters[0].device == device and letters[0].cluster == device.cluster
@@ -216,3 +216,22 @@ def test_the_ingestion_works_for_every_catalogue_type(db):
             for key, spec in device.telemetry_keys.items()
         }
         assert telemetry_ingest(messages=[message(device, 1, values=values)]).accepted == 1, code
+
+
+def test_a_message_the_database_refuses_is_dead_lettered_alone(device, monkeypatch):
+    """A poison message (validated, yet refused by PostgreSQL) must not fail its batch forever."""
+    from devices.services import ingestion
+
+    batch = [message(device, seq) for seq in range(3)]
+    real_store = ingestion._store
+
+    def store_refusing_seq_1(*, rows, now):
+        if any(row[2] == 1 for row in rows):
+            raise ingestion.DatabaseError("invalid input syntax for type json")
+        return real_store(rows=rows, now=now)
+
+    monkeypatch.setattr(ingestion, "_store", store_refusing_seq_1)
+    report = ingestion.telemetry_ingest_isolating(messages=batch)
+    assert (report.accepted, report.dead_lettered) == (2, 1)
+    assert [seq for seq, _values in stored(device)] == [0, 2]
+    assert DeadLetter.objects.get().reason == "malformed"

@@ -67,3 +67,23 @@ def test_running_is_the_running_key_above_the_threshold():
     assert not is_running({"power_kw": True}, running_key="power_kw", running_above=0.5)
     assert not is_running({"other": 9}, running_key="power_kw", running_above=0.5)
     assert not is_running({"power_kw": 9}, running_key="", running_above=0.5)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"spindle_speed": 10**400}, {"spindle_speed": 1e308 * 10}, {"program": "O1\x00"}, {"program": "\ud800"}],
+)
+def test_values_postgresql_would_refuse_are_wrong_types(values):
+    keys = {**KEYS, "program": {"unit": "", "type": "string"}}
+    rejection = message_validate(
+        {"ts": NOW_MS, "seq": 1, "values": values},
+        keys=keys,
+        now=NOW,
+        max_skew_s=300,
+        oldest=NOW - timedelta(days=1),
+    )
+    assert isinstance(rejection, Rejection) and rejection.reason == "wrong_type"
+
+
+def test_only_utf8_is_json_here():
+    assert message_decode('{"a": 1}'.encode("utf-16"), max_bytes=100).reason == "not_json"
