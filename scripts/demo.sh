@@ -41,7 +41,8 @@ watch=()
 [[ -z "${REDIS_URL:-}" ]] && watch=(--watch)  # no beat: the worker sweeps statuses and alarms itself
 $PY manage.py ingest_telemetry "${watch[@]}" &
 pids+=($!)
-$PY manage.py simulate_devices --cluster wuxi-iot --devices 60 >/dev/null &
+$PY manage.py simulate_devices --cluster wuxi-iot,gd-bags,gd-textiles,gd-cosmetics,gd-jewellery,gd-food,gd-furniture \
+    --devices 200 >/dev/null &
 pids+=($!)
 
 mail="Emails are sent through EMAIL_URL"

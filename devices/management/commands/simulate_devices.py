@@ -20,8 +20,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--cluster", required=True, help="The cluster's slug, e.g. wuxi-iot.")
-        parser.add_argument("--devices", type=int, default=200, help="How many of its devices to simulate.")
+        parser.add_argument(
+            "--cluster", required=True, help="The cluster's slug, e.g. wuxi-iot (several: gd-bags,gd-food)."
+        )
+        parser.add_argument(
+            "--devices", type=int, default=200, help="How many devices of each cluster to simulate."
+        )
         parser.add_argument("--speed", type=float, default=1.0, help="Report this many times faster.")
         parser.add_argument(
             "--seconds", type=float, default=0, help="Stop after this long (0: run until Ctrl-C)."
@@ -42,7 +46,7 @@ class Command(BaseCommand):
         address = broker_address(url if url is not None else settings.MQTT_URL)
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"simulator-{cluster}",
+            client_id=f"simulator-{cluster[:40]}",
             protocol=mqtt.MQTTv5 if (url or settings.MQTT_URL) else mqtt.MQTTv311,
         )
         if address.username:
@@ -55,7 +59,7 @@ class Command(BaseCommand):
             (
                 SimulatedDevice(
                     device_id=str(row.pk),
-                    cluster_slug=cluster,
+                    cluster_slug=row.cluster.slug,
                     keys=row.telemetry_keys,
                     running_key=row.device_type.running_key,
                     rng=random.Random(f"{rng.random()}"),
