@@ -102,8 +102,9 @@ class DeviceViewSet(
         data = DeviceWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        if "enterprise" in values or "device_type" in values:
-            raise ValidationError({"device_type": [_("A device's enterprise and type cannot change.")]})
+        for fixed in ("enterprise", "device_type"):
+            if fixed in values:
+                raise ValidationError({fixed: [_("A device's enterprise and type cannot change.")]})
         device = services.device_update(cluster=self.cluster, device=device, data=values)
         return Response(self.get_serializer(device).data)
 
