@@ -97,6 +97,8 @@ def _worker(env: dict, client_id: str) -> subprocess.Popen:
     for line in process.stderr:  # wait until it is subscribed
         if "subscribed to" in line:
             break
+    else:
+        raise RuntimeError(f"the ingestion worker exited ({process.wait()}) before subscribing")
     # Keep reading what it logs, or a full pipe would block it.
     threading.Thread(target=lambda: [None for _line in process.stderr], daemon=True).start()
     return process
