@@ -118,3 +118,21 @@ def test_the_device_type_catalogue_is_public(api_client, db):
     DeviceTypeFactory(code="energy_meter")
     answer = api_client.get("/api/v1/device-types/energy_meter/")
     assert answer.status_code == 200 and answer.json()["default_keys"]["power_kw"]["unit"] == "kW"
+
+
+def test_the_device_list_queries_do_not_grow_with_the_devices(
+    cluster, owner, client_for, django_assert_max_num_queries
+):
+    machine_type = DeviceTypeFactory(code="mems_tool")
+    client = client_for(owner)
+    url = devices_url(cluster)
+    for count in (3, 12):
+        while Device.objects.filter(cluster=cluster).count() < count:
+            DeviceFactory(
+                cluster=cluster,
+                enterprise=owner.enterprise,
+                device_type=machine_type,
+                machine=MachineFactory(cluster=cluster, partner=owner.enterprise),
+            )
+        with django_assert_max_num_queries(12):
+            assert client.get(url).json()["count"] == count

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--max-wait-ms", type=int, default=200, help="Longest wait to fill a batch.")
         parser.add_argument(
-            "--watch", action="store_true", help="Also sweep statuses and alarms every 30 s (when no beat runs)."
+            "--watch",
+            action="store_true",
+            help="Also sweep statuses and alarms every 30 s (when no beat runs).",
         )
         parser.add_argument(
             "--url", default=None, help="Broker URL (default: MQTT_URL or the embedded broker)."
