@@ -125,3 +125,26 @@ def is_running(values: dict, *, running_key: str, running_above: float) -> bool:
     """Whether a reading says the machine is working (its running key above the type's threshold)."""
     value = values.get(running_key) if running_key else None
     return isinstance(value, int | float) and not isinstance(value, bool) and value > running_above
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    ts: datetime
+    online: bool
+
+
+def status_validate(message: Any, *, now: datetime, max_skew_s: int) -> StatusReport | Rejection:
+    """A device's own status message, `{"ts": ..., "state": "online" | "offline"}` (a device
+    typically sets the offline one as its MQTT last will)."""
+    if not isinstance(message, dict) or set(message) != {"ts", "state"}:
+        return Rejection("malformed", "a status message is {ts, state}")
+    ts = _timestamp(message["ts"])
+    if ts is None:
+        return Rejection(
+            "malformed", "ts must be milliseconds since the epoch or ISO 8601 with an offset", "ts"
+        )
+    if ts > now + timedelta(seconds=max_skew_s):
+        return Rejection("future_timestamp", f"{ts.isoformat()} is ahead of the platform's clock", "ts")
+    if message["state"] not in ("online", "offline"):
+        return Rejection("malformed", "state must be online or offline", "state")
+    return StatusReport(ts=ts, online=message["state"] == "online")

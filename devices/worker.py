@@ -26,7 +26,7 @@ from django.utils import timezone
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from devices.mqtt import TELEMETRY_FILTER, BrokerAddress
+from devices.mqtt import STATUS_FILTER, TELEMETRY_FILTER, BrokerAddress
 from devices.services.alarms import alarm_rules_evaluate
 from devices.services.ingestion import InboundMessage, IngestReport, telemetry_ingest_isolating
 from devices.services.status import devices_mark_offline
@@ -59,7 +59,8 @@ class IngestionWorker:
     ):
         self.address = address
         self.client_id = client_id
-        self.topic_filter = f"$share/{share_group}/{TELEMETRY_FILTER}" if share_group else TELEMETRY_FILTER
+        prefix = f"$share/{share_group}/" if share_group else ""
+        self.topic_filters = [prefix + TELEMETRY_FILTER, prefix + STATUS_FILTER]
         self.mqtt5 = mqtt5
         self.batch_size = batch_size
         self.max_wait_s = max_wait_s
@@ -104,18 +105,18 @@ class IngestionWorker:
             logger.error("broker refused the worker: %s", reason_code)
             return
         # Subscribing again on a resumed session is harmless, and needed on a fresh one.
-        client.subscribe(self.topic_filter, qos=1)
+        client.subscribe([(topic_filter, 1) for topic_filter in self.topic_filters])
         self.connected.set()
         logger.info(
             "ingesting %s from %s:%s as %s",
-            self.topic_filter,
+            self.topic_filters,
             self.address.host,
             self.address.port,
             self.client_id,
         )
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
-        logger.info("subscribed to %s: %s", self.topic_filter, [str(code) for code in reason_codes])
+        logger.info("subscribed to %s: %s", self.topic_filters, [str(code) for code in reason_codes])
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.connected.clear()

@@ -26,7 +26,15 @@ from django.utils import timezone
 from devices.models import DeadLetter, Device, DeviceStatus, DeviceStatusChange
 from devices.mqtt import topic_for, topic_parse
 from devices.services.partitions import telemetry_partitions_ensure
-from devices.validation import Reading, Rejection, is_running, message_decode, message_validate
+from devices.validation import (
+    Reading,
+    Rejection,
+    StatusReport,
+    is_running,
+    message_decode,
+    message_validate,
+    status_validate,
+)
 
 DEAD_LETTER_PAYLOAD_CHARS = 4000
 DEADLOCK_RETRIES = 3
@@ -172,17 +180,28 @@ def telemetry_ingest(*, messages: Sequence[InboundMessage], now: datetime | None
 
     report = IngestReport()
     rows: dict[tuple, tuple] = {}
+    statuses: dict[uuid.UUID, tuple] = {}  # the last status message of each device in the batch
     dead: list[DeadLetter] = []
     for index, (message, topic) in enumerate(zip(messages, parsed, strict=True)):
         device = devices.get(topic.device_id) if topic else None
-        if topic is None or topic.channel != "telemetry":
-            rejection = Rejection("wrong_topic", "not a device telemetry topic")
+        if topic is None:
+            rejection = Rejection("wrong_topic", "not a device topic")
         elif device is None:
             rejection = Rejection("unknown_device", f"no device {topic.device_id}")
         elif device.cluster_slug != topic.cluster_slug:
             rejection = Rejection("wrong_topic", f"the device is not connected through {topic.cluster_slug}")
         elif device.revoked:
             rejection = Rejection("revoked_device", "the device's credentials are revoked")
+        elif topic.channel == "status":
+            decoded = message_decode(message.payload, max_bytes=settings.TELEMETRY_MAX_MESSAGE_BYTES)
+            rejection = (
+                decoded
+                if isinstance(decoded, Rejection)
+                else status_validate(decoded, now=now, max_skew_s=settings.TELEMETRY_MAX_CLOCK_SKEW_S)
+            )
+            if isinstance(rejection, StatusReport):
+                statuses[device.id] = (device.cluster_id, rejection)
+                rejection = None
         else:
             decoded = message_decode(message.payload, max_bytes=settings.TELEMETRY_MAX_MESSAGE_BYTES)
             rejection = (
@@ -223,6 +242,7 @@ def telemetry_ingest(*, messages: Sequence[InboundMessage], now: datetime | None
         try:
             with transaction.atomic():
                 inserted = _store(rows=list(rows.values()), now=now)
+                _statuses_apply(statuses, now=now)
                 DeadLetter.objects.bulk_create(dead, ignore_conflicts=True)
             break
         except OperationalError as error:  # a deadlock between workers: the whole batch again
@@ -232,6 +252,22 @@ def telemetry_ingest(*, messages: Sequence[InboundMessage], now: datetime | None
     report.duplicates += len(rows) - inserted
     report.dead_lettered = len(dead)
     return report
+
+
+def _statuses_apply(statuses: dict, *, now: datetime) -> None:
+    """A device's own status message (e.g. its last will, "offline") changes its status now."""
+    for device_id in sorted(statuses):
+        cluster_id, report = statuses[device_id]
+        status = DeviceStatus.ONLINE if report.online else DeviceStatus.OFFLINE
+        changed = (
+            Device.objects.filter(pk=device_id)
+            .exclude(status=status)
+            .update(status=status, status_changed_at=now)
+        )
+        if changed:
+            DeviceStatusChange.objects.create(
+                device_id=device_id, cluster_id=cluster_id, status=status, at=now
+            )
 
 
 def _store(*, rows: list[tuple], now: datetime) -> int:

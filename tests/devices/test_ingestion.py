@@ -235,3 +235,34 @@ def test_a_message_the_database_refuses_is_dead_lettered_alone(device, monkeypat
     assert (report.accepted, report.dead_lettered) == (2, 1)
     assert [seq for seq, _values in stored(device)] == [0, 2]
     assert DeadLetter.objects.get().reason == "malformed"
+
+
+def test_a_devices_own_status_message_changes_its_status(device):
+    status_topic = topic_for(cluster_slug=device.cluster.slug, device_id=device.pk, channel="status")
+    now_ms = int(timezone.now().timestamp() * 1000)
+    report = telemetry_ingest(
+        messages=[
+            message(
+                device, 0, topic=status_topic, raw=json.dumps({"ts": now_ms, "state": "online"}).encode()
+            ),
+            message(device, 0, topic=status_topic, raw=b'{"ts": 1, "state": "asleep"}'),
+        ]
+    )
+    assert report.dead_lettered == 1 and DeadLetter.objects.get().reason == "malformed"
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ONLINE
+    telemetry_ingest(
+        messages=[
+            message(
+                device, 0, topic=status_topic, raw=json.dumps({"ts": now_ms, "state": "offline"}).encode()
+            )
+        ]
+    )
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.OFFLINE
+    assert list(
+        DeviceStatusChange.objects.filter(device=device).order_by("at").values_list("status", flat=True)
+    ) == [
+        "online",
+        "offline",
+    ]
