@@ -12,7 +12,7 @@ from django.utils import timezone
 from cluster_platform.models import Cluster
 from devices.models import Device, DeviceHourly, DeviceStatus
 from devices.utilisation import day_shares
-from services.selectors_delivery import machine_utilisation
+from services.selectors.machines import machine_utilisation
 
 MAX_BUCKETS = 1000
 

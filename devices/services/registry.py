@@ -20,7 +20,7 @@ from cluster_platform.models import Cluster
 from devices import broker
 from devices.models import Device, DeviceType, Protocol, ValueType
 from enterprises.models import Enterprise
-from enterprises.selectors import is_approved_member
+from enterprises.selectors.memberships import is_approved_member
 from services.models import Machine
 
 MAX_TELEMETRY_KEYS = 64

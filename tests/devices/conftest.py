@@ -1,17 +1,13 @@
 import pytest
 
-from tests.cluster_platform.factories import UserFactory
 from tests.devices.factories import DeviceFactory, DeviceTypeFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.enterprises.factories import member_user
 
 
 @pytest.fixture
 def owner(cluster):
-    """A user of an approved SME of `cluster` (the device owner)."""
-    user = UserFactory()
-    enterprise = EnterpriseFactory()
-    EnterpriseUserFactory(enterprise=enterprise, user=user)
-    MembershipFactory(cluster=cluster, enterprise=enterprise, role="sme")
+    """A user of an approved SME of `cluster` (the device owner), with `.enterprise` set."""
+    user, enterprise = member_user(cluster)
     user.enterprise = enterprise
     return user
 

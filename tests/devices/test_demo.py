@@ -3,14 +3,14 @@ import io
 import pytest
 from django.db import connection
 
-from devices import demo
+from demo import devices as demo
 from devices.models import Device, DeviceStatus
 from devices.selectors.telemetry import cluster_device_figures, machine_live_status
 from enterprises.models import MembershipRole
 from tests.cluster_platform.factories import ClusterFactory
 from tests.devices.factories import DeviceTypeFactory
-from tests.enterprises.factories import approved_member
-from tests.services.factories_delivery import MachineFactory
+from tests.enterprises.factories import member_user
+from tests.services.factories import MachineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,9 @@ def test_demo_connects_708_guangdong_devices_and_wuxis_machines_idempotently():
     for slug in demo.GD_TYPES:
         cluster = ClusterFactory(slug=slug)
         for _ in range(3):
-            approved_member(cluster, MembershipRole.SME)
+            member_user(cluster, MembershipRole.SME)
     wuxi = ClusterFactory(slug="wuxi-iot")
-    partner = approved_member(wuxi, MembershipRole.PARTNER)[1]
+    partner = member_user(wuxi, MembershipRole.PARTNER)[1]
     machines = [MachineFactory(cluster=wuxi, partner=partner, kind="manufacturing") for _ in range(5)]
     MachineFactory(cluster=wuxi, partner=partner, kind="simulation")  # a workstation: not connected
 

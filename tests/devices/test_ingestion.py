@@ -13,6 +13,7 @@ from devices.services.ingestion import InboundMessage, telemetry_ingest
 from devices.services.partitions import telemetry_partitions_list, telemetry_partitions_maintain
 from tests.cluster_platform.factories import ClusterFactory
 from tests.devices.factories import FACTORY_SECRET, DeviceFactory, DeviceTypeFactory
+from tests.enterprises.factories import member_user
 
 pytestmark = pytest.mark.django_db
 
@@ -197,14 +198,12 @@ def test_a_wrong_secret_and_a_revoked_device_are_refused(api_client, device):
     assert stored(device) == []
 
 
-def test_the_owner_reads_the_dead_letters_of_its_devices(
-    cluster, owner, device, client_for, member_user_factory
-):
+def test_the_owner_reads_the_dead_letters_of_its_devices(cluster, owner, device, client_for):
     telemetry_ingest(messages=[message(device, 1, raw=b"garbage")])
     url = f"/api/v1/clusters/{cluster.slug}/device-dead-letters/"
     letters = client_for(owner).get(url).json()
     assert letters["count"] == 1 and letters["results"][0]["reason"] == "not_json"
-    assert client_for(member_user_factory(cluster)).get(url).json()["count"] == 0
+    assert client_for(member_user(cluster).user).get(url).json()["count"] == 0
 
 
 def test_the_ingestion_works_for_every_catalogue_type(db):

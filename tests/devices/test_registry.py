@@ -6,7 +6,8 @@ from devices.models import Device
 from devices.services.registry import device_authenticate, device_secret_hash
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
 from tests.devices.factories import FACTORY_SECRET, DeviceFactory, DeviceTypeFactory
-from tests.services.factories_delivery import MachineFactory
+from tests.enterprises.factories import member_user
+from tests.services.factories import MachineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +108,8 @@ def test_staff_see_every_device_but_cannot_change_them(cluster, device, client_f
     assert device.revoked_at is None
 
 
-def test_a_member_sees_only_its_own_devices(cluster, owner, device, client_for, member_user_factory):
-    other = member_user_factory(cluster)
+def test_a_member_sees_only_its_own_devices(cluster, owner, device, client_for):
+    other = member_user(cluster).user
     assert client_for(other).get(devices_url(cluster)).json()["count"] == 0
     assert client_for(other).get(devices_url(cluster, device.pk)).status_code == 404
     assert client_for(owner).get(devices_url(cluster)).json()["count"] == 1

@@ -16,7 +16,7 @@ from devices.services.status import devices_mark_offline
 from devices.utilisation import day_shares
 from tests.cluster_platform.factories import ClusterStaffFactory
 from tests.devices.factories import DeviceFactory
-from tests.services.factories_delivery import MachineFactory
+from tests.services.factories import MachineFactory
 
 pytestmark = pytest.mark.django_db
 
