@@ -8,9 +8,8 @@
 
 Each device gets a recent history of simulated telemetry through the real ingestion path, so
 status, latest values, rollups and figures are those a live system would show; `make demo` then
-keeps them live with `simulate_devices`. Devices are matched on (cluster, enterprise, name), and
-readings on (device, seq, ts), with seq and ts on a fixed grid of past minutes, so a second run
-adds only the minutes since the last one.
+keeps them live with `simulate_devices`. Devices are matched on (cluster, enterprise, name); only a
+device without readings gets the history, so a second run writes nothing.
 """
 
 import hashlib
@@ -22,8 +21,9 @@ from django.utils import timezone
 
 from cluster_platform.models import Cluster
 from demo.clusters import sync_rows
-from devices.models import Device, DeviceType
+from devices.models import Device
 from devices.mqtt import topic_for
+from devices.services.catalogue import device_types_sync
 from devices.services.ingestion import InboundMessage, telemetry_ingest
 from devices.simulation import SimulatedDevice
 from enterprises.models import Membership, MembershipStatus
@@ -156,13 +156,15 @@ def _history(devices: list[Device], now) -> int:
 def seed(*, stdout) -> None:
     now = timezone.now()
     issued = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # fixed, so a second run changes nothing
-    types = {device_type.code: device_type for device_type in DeviceType.objects.all()}
+    types = device_types_sync()
     rows = _gd_rows(types, issued) + _wuxi_rows(types, issued)
     synced = sync_rows(Device, ["cluster", "enterprise_id", "name"], rows)
+    # History only for devices that have none yet: a second run writes nothing, and from then on
+    # the simulator (`make demo`) keeps them live.
     devices = list(
-        Device.objects.filter(pk__in=[device.pk for device in synced.values()])
+        Device.objects.filter(pk__in=[device.pk for device in synced.values()], latest_ts__isnull=True)
         .select_related("cluster", "device_type")
         .order_by("cluster__slug", "name")
     )
     stored = _history(devices, now)
-    stdout.write(f"  devices: {len(devices)} connected, {stored} new readings")
+    stdout.write(f"  devices: {len(synced)} connected, {stored} new readings")
