@@ -2,7 +2,9 @@
 
 A device's secret is shown once, in the answer that creates or rotates it; the platform keeps
 only its SHA-256. Broker accounts (Mosquitto's dynamic-security plugin) are provisioned after
-commit with the plaintext still in hand, because the broker keeps its own hash of it.
+commit with the plaintext still in hand, because the broker keeps its own hash of it. That is a
+`transaction.on_commit` call in the request, deliberately not a Celery task: a task's arguments
+sit in Redis, and the plaintext secret must not.
 """
 
 import hashlib
