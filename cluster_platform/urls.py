@@ -16,6 +16,7 @@ cluster_urlpatterns = [
     path("", include("policies.api.cluster_urls")),
     path("", include("matching.api.cluster_urls")),
     path("", include("programmes.api.cluster_urls")),
+    path("", include("devices.api.cluster_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("enterprises.api.urls")),
     path("api/v1/", include("services.api.urls")),
     path("api/v1/", include("policies.api.urls")),
+    path("api/v1/", include("devices.api.urls")),
     path(CLUSTER_PREFIX, include(cluster_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

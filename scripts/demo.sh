@@ -27,6 +27,24 @@ if [[ -n "${REDIS_URL:-}" ]]; then
     pids+=($!)
 fi
 
+# Connected devices: the MQTT broker (MQTT_URL, or the embedded amqtt broker), the ingestion
+# worker, and a simulator publishing telemetry for Wuxi's shared machines.
+mqtt="Devices publish to MQTT_URL"
+if [[ -z "${MQTT_URL:-}" ]]; then
+    MQTT_PORT="${MQTT_EMBEDDED_PORT:-1884}"
+    mqtt="Devices publish to the embedded MQTT broker on 127.0.0.1:${MQTT_PORT}"
+    $PY manage.py run_mqtt_broker --port "$MQTT_PORT" >/dev/null &
+    pids+=($!)
+    sleep 2
+fi
+watch=()
+[[ -z "${REDIS_URL:-}" ]] && watch=(--watch)  # no beat: the worker sweeps statuses and alarms itself
+$PY manage.py ingest_telemetry "${watch[@]}" &
+pids+=($!)
+$PY manage.py simulate_devices --cluster wuxi-iot,gd-bags,gd-textiles,gd-cosmetics,gd-jewellery,gd-food,gd-furniture \
+    --devices 200 >/dev/null &
+pids+=($!)
+
 mail="Emails are sent through EMAIL_URL"
 if [[ "$EMAIL_URL" == dummymail://* ]]; then
     mail="Emails are dropped (EMAIL_URL=consolemail:// make demo prints them)"
@@ -39,6 +57,7 @@ cat <<TEXT
     Swagger UI   ${BASE}/api/docs/
     Admin        ${BASE}/admin/
   ${background}.
+  ${mqtt}; the ingestion worker and a device simulator run beside it.
   ${mail}.
   Demo accounts (password for all: demo-pass-2026):
 $($PY manage.py seed_demo --list-accounts 2>/dev/null)

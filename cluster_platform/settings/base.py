@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "policies",
     "matching",
     "programmes",
+    "devices",
     "demo",
 ]
 
@@ -158,7 +159,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "programmes.tasks.partner_programme_daily",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Telemetry partitions: create the coming days' ahead, drop those past retention.
+    "devices-telemetry-partitions": {
+        "task": "devices.tasks.telemetry_partitions_maintain_task",
+        "schedule": timedelta(hours=6),
+    },
+    # Devices silent past their type's heartbeat timeout go offline; alarm rules are evaluated.
+    "devices-watch": {
+        "task": "devices.tasks.devices_watch_task",
+        "schedule": timedelta(seconds=30),
+    },
 }
+
+# --- Connected devices ------------------------------------------------------------------------
+# The MQTT broker devices publish to. Unset: `make demo` starts an embedded broker (amqtt) on
+# MQTT_EMBEDDED_PORT and the ingestion worker connects to it.
+MQTT_URL = env("MQTT_URL", default="")
+MQTT_EMBEDDED_PORT = env.int("MQTT_EMBEDDED_PORT", default=1884)
+# With Mosquitto's dynamic-security plugin: the admin account the platform uses to provision
+# device credentials and ACLs ("mqtt://user:password@host:port"). Unset: no provisioning.
+MQTT_DYNSEC_URL = env("MQTT_DYNSEC_URL", default="")
+# The shared-subscription group of the ingestion workers (MQTT 5 `$share/<group>/...`).
+MQTT_SHARE_GROUP = env("MQTT_SHARE_GROUP", default="telemetry-ingest")
+TELEMETRY_RETENTION_DAYS = env.int("TELEMETRY_RETENTION_DAYS", default=90)
+TELEMETRY_PARTITIONS_AHEAD_DAYS = env.int("TELEMETRY_PARTITIONS_AHEAD_DAYS", default=7)
+# A device clock this far ahead of ours is wrong, and its message is dead-lettered.
+TELEMETRY_MAX_CLOCK_SKEW_S = env.int("TELEMETRY_MAX_CLOCK_SKEW_S", default=300)
+TELEMETRY_MAX_MESSAGE_BYTES = env.int("TELEMETRY_MAX_MESSAGE_BYTES", default=16384)
+TELEMETRY_MAX_HTTP_BATCH = env.int("TELEMETRY_MAX_HTTP_BATCH", default=500)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -296,6 +324,22 @@ SPECTACULAR_SETTINGS = {
             "name": "partner-accreditations",
             "description": "Partners' accreditation, renewal and the yearly review",
         },
+        {
+            "name": "device-types",
+            "description": "The catalogue of device types and their default telemetry keys",
+        },
+        {
+            "name": "devices",
+            "description": "Connected devices: register (credentials shown once), rotate, revoke; status, "
+            "telemetry, utilisation; the agency's device figures",
+        },
+        {
+            "name": "device-alarm-rules",
+            "description": "Alarm rules: a value above/below a threshold, or offline",
+        },
+        {"name": "device-alarms", "description": "Raised and cleared alarms"},
+        {"name": "device-dead-letters", "description": "Telemetry messages refused, with the reason"},
+        {"name": "telemetry", "description": "Telemetry over HTTP with device credentials (batches)"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -341,6 +385,12 @@ SPECTACULAR_SETTINGS = {
         "TierProposalStatusEnum": "programmes.models.TierProposalStatus",
         "DemandStatusEnum": "services.models.DemandStatus",
         "PolicyStatusEnum": "policies.models.PolicyStatus",
+        # devices
+        "DeviceStatusEnum": "devices.models.DeviceStatus",
+        "AlarmKindEnum": "devices.models.AlarmKind",
+        "AlarmStatusEnum": "devices.models.AlarmStatus",
+        "DeadLetterReasonEnum": "devices.models.DeadLetterReason",
+        "DismissReasonEnum": "matching.models.DismissReason",
         "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],

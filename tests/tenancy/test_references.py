@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
+from devices.models import Device
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from services.models import Demand, Machine, Offering, OfferingStatus
+from tests.devices.factories import DeviceFactory, DeviceTypeFactory
 from tests.programmes import references as programmes_references
 from tests.services.factories import (
     CategoryFactory,
@@ -42,6 +44,7 @@ class Scene:
     offering: Offering
     demand: Demand
     machine: Machine
+    device: Device
 
 
 @pytest.fixture
@@ -53,6 +56,9 @@ def scene(world):
         ),
         demand=DemandFactory(cluster=world.b.cluster, sme=world.b.sme, categories=[category]),
         machine=MachineFactory(cluster=world.b.cluster, partner=world.b.partner),
+        device=DeviceFactory(
+            cluster=world.b.cluster, enterprise=world.b.partner, device_type=DeviceTypeFactory(code="cnc")
+        ),
     )
 
 
@@ -211,6 +217,52 @@ CASES = [
         lambda s: "assessments/",
         lambda w, s: {"answers": _answers(), "questionnaire_version": CURRENT_VERSION},
         lambda w: {"enterprise": str(w.a.sme.pk)},
+    ),
+    (
+        "device driving A's machine",
+        "partner",
+        "post",
+        lambda s: "devices/",
+        lambda w, s: {"device_type": "cnc", "name": "B集群设备", "machine": str(s.machine.pk)},
+        lambda w: {"machine": _a(w, Machine)},
+    ),
+    (
+        "device in the name of A's SME",
+        "partner",
+        "post",
+        lambda s: "devices/",
+        lambda w, s: {"device_type": "cnc", "name": "B集群设备"},
+        lambda w: {"enterprise": str(w.a.sme.pk)},
+    ),
+    (
+        "own device handed to A's SME",
+        "partner",
+        "patch",
+        lambda s: f"devices/{s.device.pk}/",
+        lambda w, s: {"location": "B集群车间"},
+        lambda w: {"enterprise": str(w.a.sme.pk)},
+    ),
+    (
+        "own device driving A's machine",
+        "partner",
+        "patch",
+        lambda s: f"devices/{s.device.pk}/",
+        lambda w, s: {"machine": str(s.machine.pk)},
+        lambda w: {"machine": _a(w, Machine)},
+    ),
+    (
+        "alarm rule on A's device",
+        "partner",
+        "post",
+        lambda s: "device-alarm-rules/",
+        lambda w, s: {
+            "name": "超速",
+            "kind": "above",
+            "key": "spindle_speed",
+            "threshold": 1,
+            "device": str(s.device.pk),
+        },
+        lambda w: {"device": _a(w, Device)},
     ),
 ]
 

@@ -30,6 +30,7 @@ DEMO_MODULES = (
     "demo.delivery",
     "demo.policy_rules",
     "demo.programmes",
+    "demo.devices",
 )
 
 
