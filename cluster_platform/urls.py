@@ -12,6 +12,7 @@ cluster_urlpatterns = [
     path("", include("services.api.cluster_urls")),
     path("", include("policies.api.cluster_urls")),
     path("", include("matching.api.cluster_urls")),
+    path("", include("console.api.cluster_urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("services.api.urls")),
     path("api/v1/", include("policies.api.urls")),
     path("api/v1/", include("matching.api.urls")),
+    path("api/v1/", include("console.api.urls")),
     path(CLUSTER_PREFIX, include(cluster_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

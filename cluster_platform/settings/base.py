@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "services",
     "policies",
     "matching",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "matching-resume-stale-runs": {
         "task": "matching.tasks.match_runs_resume_task",
         "schedule": timedelta(minutes=5),
+    },
+    # The agency console's KPIs are recomputed ahead of the agencies' reads (docs/console.md).
+    "console-stats-refresh": {
+        "task": "console.tasks.stats_refresh_all",
+        "schedule": timedelta(minutes=15),
     },
 }
 
