@@ -27,7 +27,12 @@ CLUSTER_OWNED = [
 ]
 # Platform-wide rows (an enterprise's size or region, its users, the policy library, policy
 # notifications) may count in any cluster: the change makes every cluster's figures stale.
-PLATFORM_ROWS = ["enterprises.Enterprise", "enterprises.EnterpriseUser", "policies.Policy", "cluster_platform.Notification"]
+PLATFORM_ROWS = [
+    "enterprises.Enterprise",
+    "enterprises.EnterpriseUser",
+    "policies.Policy",
+    "cluster_platform.Notification",
+]
 
 
 def _changed(sender, instance, **kwargs):

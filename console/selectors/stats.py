@@ -52,21 +52,31 @@ from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Least, 
 from django.utils import timezone
 
 from cluster_platform.models import Cluster, ClusterStaff, Notification, User
-from enterprises.models import Assessment, Enterprise, EnterpriseUser, Membership, MembershipRole, MembershipStatus
+from enterprises.models import (
+    Assessment,
+    Enterprise,
+    EnterpriseUser,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+)
 from matching.models import Recommendation
 from policies.calculator import live_policies, region_scope_codes
 from policies.services_matching import KIND_ELIGIBLE
 from services import slots
 from services.models import (
+    Booking,
     BookingStatus,
     Category,
+    Engagement,
     EngagementEvent,
     EngagementStatus,
+    Machine,
     MachineApproval,
+    Offering,
     OfferingStatus,
     Review,
 )
-from services.models import Booking, Engagement, Machine, Offering
 
 # Top-level categories whose offerings are "application services" (应用服务): software the
 # enterprise uses itself, as opposed to consulting, testing or finance delivered to it.
@@ -204,12 +214,16 @@ def figure_members(scope: StatsScope) -> dict:
             enterprises.annotate(section=Substr("industry_code", 1, 1)), "section", blank="unknown"
         ),
         "by_region": _grouped(
-            enterprises.annotate(city=Concat(Substr("region_code", 1, 4), Value("00"), output_field=CharField())),
+            enterprises.annotate(
+                city=Concat(Substr("region_code", 1, 4), Value("00"), output_field=CharField())
+            ),
             "city",
             blank="unknown",
         ),
         "series": _cumulative(enterprises, at="joined_at", scope=scope),
-        "sme_series": _cumulative(member_enterprises(scope, role=MembershipRole.SME), at="joined_at", scope=scope),
+        "sme_series": _cumulative(
+            member_enterprises(scope, role=MembershipRole.SME), at="joined_at", scope=scope
+        ),
     }
 
 
@@ -278,7 +292,12 @@ def figure_services(scope: StatsScope) -> dict:
         "by_delivery_mode": _grouped(published, "delivery_mode"),
         "application_services": application.count(),
         "top_categories": [
-            {"code": row["root"], "name": names[row["root"]].name, "name_en": names[row["root"]].name_en, "count": row["n"]}
+            {
+                "code": row["root"],
+                "name": names[row["root"]].name,
+                "name_en": names[row["root"]].name_en,
+                "count": row["n"],
+            }
             for row in by_root
         ],
         "series": _cumulative(published, at="published_at", scope=scope),
@@ -299,9 +318,9 @@ def figure_partners(scope: StatsScope) -> dict:
 
 
 def _approved_machines(scope: StatsScope) -> QuerySet[Machine]:
-    return Machine.objects.filter(cluster_id__in=scope.cluster_ids, approval=MachineApproval.APPROVED).annotate(
-        approved_at=Coalesce("decided_at", "created_at")
-    )
+    return Machine.objects.filter(
+        cluster_id__in=scope.cluster_ids, approval=MachineApproval.APPROVED
+    ).annotate(approved_at=Coalesce("decided_at", "created_at"))
 
 
 def figure_machines(scope: StatsScope) -> dict:
@@ -322,7 +341,9 @@ def figure_bookings(scope: StatsScope) -> dict:
     counts = _per_month(confirmed, at="start", scope=scope, make=lambda q: Count("pk", filter=q))
     hours_aggregates = {}
     for index, (start, end) in enumerate(scope.bounds):
-        clipped = ExpressionWrapper(Least(F("end"), end) - Greatest(F("start"), start), output_field=DurationField())
+        clipped = ExpressionWrapper(
+            Least(F("end"), end) - Greatest(F("start"), start), output_field=DurationField()
+        )
         hours_aggregates[f"m{index}"] = Sum(clipped, filter=Q(start__lt=end, end__gt=start))
     booked = confirmed.order_by().aggregate(**hours_aggregates)
     hours = [
@@ -332,7 +353,7 @@ def figure_bookings(scope: StatsScope) -> dict:
     # a month's bookable hours are a dot product of the windows with the month's weekday counts.
     machines = list(_approved_machines(scope).values_list("approved_at", "opening_hours"))
     bookable = []
-    for start_day, (start, end) in zip(scope.months, scope.bounds, strict=True):
+    for start_day, (_start, end) in zip(scope.months, scope.bounds, strict=True):
         weekdays = [0] * 7
         for day in slots.days(start_day, _next_month(start_day) - timedelta(days=1)):
             weekdays[day.weekday()] += 1
@@ -367,12 +388,16 @@ def figure_policies(scope: StatsScope) -> dict:
             Q(cluster__isnull=True) | Q(cluster_id__in=scope.cluster_ids),
             kind=KIND_ELIGIBLE,
             user__enterprise_links__enterprise=OuterRef("pk"),
-            dedup_key__endswith=Concat(Value(":"), Cast(OuterRef("pk"), CharField()), output_field=CharField()),
+            dedup_key__endswith=Concat(
+                Value(":"), Cast(OuterRef("pk"), CharField()), output_field=CharField()
+            ),
         )
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    qualifying = member_enterprises(scope).annotate(matched_at=Subquery(first_match)).filter(matched_at__isnull=False)
+    qualifying = (
+        member_enterprises(scope).annotate(matched_at=Subquery(first_match)).filter(matched_at__isnull=False)
+    )
     return {
         "applicable": applicable.count(),
         "members_qualifying": qualifying.count(),
@@ -391,8 +416,12 @@ def figure_funnel(scope: StatsScope) -> dict:
     stages = {
         "recommended": count(Recommendation.objects.filter(cluster_id__in=ids)),
         "requested": count(Engagement.objects.filter(cluster_id__in=ids)),
-        "accepted": count(EngagementEvent.objects.filter(cluster_id__in=ids, to_status=EngagementStatus.ACCEPTED)),
-        "completed": count(EngagementEvent.objects.filter(cluster_id__in=ids, to_status=EngagementStatus.COMPLETED)),
+        "accepted": count(
+            EngagementEvent.objects.filter(cluster_id__in=ids, to_status=EngagementStatus.ACCEPTED)
+        ),
+        "completed": count(
+            EngagementEvent.objects.filter(cluster_id__in=ids, to_status=EngagementStatus.COMPLETED)
+        ),
     }
     return {
         **{stage: sum(series) for stage, series in stages.items()},
@@ -409,7 +438,9 @@ def figure_rating(scope: StatsScope) -> dict:
         "average": _round(overall["average"]),
         "count": overall["count"],
         "series": [_round(value) for value in averages],
-        "count_series": _per_month(reviews, at="created_at", scope=scope, make=lambda q: Count("pk", filter=q)),
+        "count_series": _per_month(
+            reviews, at="created_at", scope=scope, make=lambda q: Count("pk", filter=q)
+        ),
     }
 
 
@@ -432,7 +463,8 @@ def figure_maturity(scope: StatsScope) -> dict:
     uplift = assessed.aggregate(
         reassessed=Count("pk", filter=reassessed),
         average=Avg(
-            ExpressionWrapper(F("latest_score") - F("first_score"), output_field=FloatField()), filter=reassessed
+            ExpressionWrapper(F("latest_score") - F("first_score"), output_field=FloatField()),
+            filter=reassessed,
         ),
     )
     distribution = {str(level): 0 for level in range(5)}

@@ -23,7 +23,7 @@ from enterprises.models import Enterprise, MembershipRole
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
 
-LOCAL_APPS = ["cluster_platform", "enterprises", "services", "policies", "matching"]
+LOCAL_APPS = ["cluster_platform", "enterprises", "services", "policies", "matching", "console"]
 ATTACKER_ROLES = ["anonymous", "sme", "partner", "admin", "operator", "viewer"]
 
 
