@@ -24,6 +24,7 @@ from policies.models import Policy
 from services.models import (
     Booking,
     Category,
+    Demand,
     Engagement,
     EngagementEvent,
     Machine,
@@ -293,6 +294,10 @@ def _populate(cluster: Cluster, k: int, other: Cluster) -> dict:
         hourly_rate=100,
         status="requested",
     )
+
+    # Demands (exported, not counted by any figure).
+    for i in range(2 * k):
+        Demand.objects.create(cluster=cluster, sme=smes[i % len(smes)], title=f"{cluster.slug} 需求 {i}")
 
     # Recommendations in the months.
     for i in range(2 * k):
