@@ -61,15 +61,17 @@ class Dataset:
         """The rows as tuples, streamed from a server-side cursor, choice labels in the active
         language (resolved now, so a generator consumed later does not depend on it)."""
         labels = [
-            {value: str(label) for value, label in column.choices.choices} if column.choices else None
-            for column in self.columns
+            (index, {value: str(label) for value, label in column.choices.choices})
+            for index, column in enumerate(self.columns)
+            if column.choices
         ]
         values = queryset.order_by(*self.order).values_list(*[column.path for column in self.columns])
         for row in values.iterator(chunk_size=CHUNK_ROWS):
-            yield tuple(
-                mapping.get(value, value) if mapping is not None and value is not None else value
-                for value, mapping in zip(row, labels, strict=True)
-            )
+            if labels:
+                row = list(row)
+                for index, mapping in labels:
+                    row[index] = mapping.get(row[index], row[index])
+            yield row
 
 
 MEMBERS = Dataset(
