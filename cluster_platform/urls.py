@@ -17,6 +17,8 @@ cluster_urlpatterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("console/", include("console.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/", include("cluster_platform.api.urls")),
     path("api/v1/", include("enterprises.api.urls")),
