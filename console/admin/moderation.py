@@ -34,7 +34,7 @@ class PendingFirst(admin.SimpleListFilter):
     pending_lookup: dict = {}
 
     def lookups(self, request, model_admin):
-        return [("pending", _("waiting for a decision")), ("all", _("all"))]
+        return [("pending", _("waiting for a decision"))]
 
     def queryset(self, request, queryset):
         if self.value() == "pending":

@@ -161,13 +161,13 @@ def test_an_admin_of_another_cluster_finds_nothing_of_the_first(world):
 
     audit_record(cluster=world.a, actor=None, action="a.secret", target=world.shared, before={}, after={})
     for path, rows in a_rows.items():
-        listing = client.get(f"/console/{path}/?queue=all").content.decode()
+        listing = client.get(f"/console/{path}/").content.decode()
         for row in rows:
             assert str(row.pk) not in listing, path
             for text in (getattr(row, "title", None), getattr(row, "name", None)):
                 if text:
                     assert text not in listing, (path, text)
-                    found = client.get(f"/console/{path}/", {"q": text, "queue": "all"}).content.decode()
+                    found = client.get(f"/console/{path}/", {"q": text}).content.decode()
                     assert str(row.pk) not in found, (path, text)  # the search box echoes the text itself
             for suffix in ("change/", "history/", "delete/"):
                 response = client.get(f"/console/{path}/{row.pk}/{suffix}", follow=True)
@@ -188,18 +188,18 @@ def test_a_person_cannot_choose_a_cluster_that_is_not_theirs(world, client):
     _signed_in(client, ClusterStaffFactory(cluster=world.b, role="admin").user)
     client.post("/console/choose-cluster/", {"cluster": world.a.slug})
     assert client.session.get("console_cluster") != world.a.slug
-    page = client.get("/console/services/offering/?queue=all").content.decode()
+    page = client.get("/console/services/offering/").content.decode()
     assert not any(o.title in page for o in Offering.objects.filter(cluster=world.a))
 
 
 def test_a_platform_operator_sees_every_cluster_and_chooses_one(world, client):
     operator = User.objects.create_superuser(email="ops@example.com", password="x", name="运营")
     _signed_in(client, operator)
-    everything = client.get("/console/services/offering/?queue=all").content.decode()
+    everything = client.get("/console/services/offering/").content.decode()
     for cluster in (world.a, world.b):
         assert Offering.objects.filter(cluster=cluster).first().title in everything
     client.post("/console/choose-cluster/", {"cluster": world.b.slug})
-    only_b = client.get("/console/services/offering/?queue=all").content.decode()
+    only_b = client.get("/console/services/offering/").content.decode()
     assert not any(o.title in only_b for o in Offering.objects.filter(cluster=world.a))
 
 
