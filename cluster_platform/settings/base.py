@@ -258,6 +258,8 @@ SPECTACULAR_SETTINGS = {
             "description": "Recommended offerings and partners per demand; feedback; the funnel",
         },
         {"name": "matching-weights", "description": "A cluster's matching weights"},
+        {"name": "stats", "description": "KPIs of a cluster, of a group of clusters or of the platform"},
+        {"name": "exports", "description": "CSV and XLSX exports of a cluster's lists, for its agency"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -83,7 +83,10 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(ClusterOperatorSerializer(cluster).data)
 
     @extend_schema(
-        request=None, responses=ClusterOperatorSerializer, summary="Deactivate a cluster (keeps its data)"
+        request=None,
+        responses=ClusterOperatorSerializer,
+        summary="Deactivate a cluster (keeps its data)",
+        tags=["clusters"],
     )
     @action(detail=True, methods=["post"])
     def deactivate(self, request, *args, **kwargs):
@@ -92,7 +95,9 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(ClusterOperatorSerializer(cluster).data)
 
-    @extend_schema(request=None, responses=ClusterOperatorSerializer, summary="Reactivate a cluster")
+    @extend_schema(
+        request=None, responses=ClusterOperatorSerializer, summary="Reactivate a cluster", tags=["clusters"]
+    )
     @action(detail=True, methods=["post"])
     def reactivate(self, request, *args, **kwargs):
         cluster = cluster_services.cluster_set_active(cluster=self.get_object(), active=True, by=request.user)
@@ -102,6 +107,7 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request=ClusterAdminAppointSerializer,
         responses={201: ClusterStaffSerializer},
         summary="Appoint an agency admin",
+        tags=["clusters"],
     )
     @action(detail=True, methods=["post"], url_path="admins")
     def appoint_admin(self, request, *args, **kwargs):
