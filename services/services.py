@@ -18,6 +18,7 @@ from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
 from cluster_platform.transitions import transition_target
 from enterprises.models import Enterprise, MembershipRole, SizeClass
+from enterprises.notifications import enterprise_users_notify
 from enterprises.selectors import is_approved_member
 from services import engagement_flow, signals
 from services.models import (
@@ -346,7 +347,28 @@ def _decision(offering: Offering, *, action: str, by, reason: str = "") -> Offer
         before=before,
         after={"status": offering.status, **({"reason": reason} if reason else {})},
     )
+    _offering_decision_notify(offering=offering, action=action, reason=reason)
     return offering
+
+
+def _offering_decision_notify(*, offering: Offering, action: str, reason: str) -> None:
+    """Tell the partner's people the agency's decision on their offering (and why, if refused)."""
+    titles = {
+        "approve": _("Your offering was approved and published: %(title)s"),
+        "reject": _("Your offering was rejected: %(title)s"),
+        "withdraw": _("The agency withdrew your offering: %(title)s"),
+    }
+    if action not in titles:
+        return
+    enterprise_users_notify(
+        enterprise_id=offering.partner_id,
+        cluster=offering.cluster,
+        kind=f"offering.{offering.status}",
+        title=str(titles[action] % {"title": offering.title}),
+        body=reason,
+        target=offering,
+        dedup_key=f"offering-decision:{offering.pk}:{action}:{offering.decided_at.isoformat()}",
+    )
 
 
 def _reason_required(reason: str) -> str:

@@ -94,7 +94,9 @@ def test_an_operator_approves_a_pending_offering_and_sees_it_in_the_audit_log_an
     browser.find_element(By.CSS_SELECTOR, f"input.action-select[value='{offering.pk}']").click()
     Select(browser.find_element(By.NAME, "action")).select_by_value("approve")
     browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
-    WebDriverWait(browser, 60).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "ul.messagelist li"))
+    WebDriverWait(browser, 60).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, "ul.messagelist li")
+    )
     assert not browser.find_elements(By.CSS_SELECTOR, "ul.messagelist li.error")
 
     offering.refresh_from_db()
