@@ -24,9 +24,10 @@ demo: $(STAMP) ## Migrate, load the demo data and serve on 127.0.0.1:8000 (with 
 test: $(STAMP) ## Run the whole test suite (extra pytest options: make test PYTEST_ARGS="-x -k seed")
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, and the import layers (lint-imports, contracts in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

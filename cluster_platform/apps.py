@@ -13,7 +13,5 @@ class ClusterPlatformConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cluster_platform.api import schema  # noqa: F401  (registers the token scheme for the docs)
-
         if not settings.REDIS_URL:
             logger.info("REDIS_URL is not set: Celery tasks run in-process and the cache is local memory.")

@@ -1,7 +1,8 @@
 """Chinese full-text search on PostgreSQL's `simple` configuration, with segmentation in Python.
 
 PostgreSQL's parsers do not know where one Chinese word ends and the next begins, so we
-segment with jieba (the rjieba binding) and hand PostgreSQL ready-made lexemes:
+segment with jieba (through `cluster_platform/text.py`, which owns the tokenizer, the domain
+vocabulary and the stop words) and hand PostgreSQL ready-made lexemes:
 
 - `tsvector_literal(weighted_texts)` builds a `tsvector` literal (lexemes with positions and
   weights A-D) from several texts; store it with `Cast(Value(literal), SearchVectorField())`.
@@ -20,122 +21,13 @@ and "mes" are the same lexeme.
 """
 
 import functools
-import re
 from collections.abc import Iterable
 
-import rjieba
+from cluster_platform.text import SEARCH_STOPWORDS, cut, cut_for_search, has_word_character
 
-# Tokens that carry no meaning on their own in a search: Chinese function words.
-STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "和",
-        "与",
-        "及",
-        "或",
-        "等",
-        "在",
-        "是",
-        "为",
-        "对",
-        "把",
-        "被",
-        "从",
-        "以",
-        "于",
-        "之",
-        "其",
-        "中",
-        "上",
-        "下",
-        "个",
-        "我",
-        "你",
-        "他",
-        "它",
-        "们",
-        "这",
-        "那",
-        "有",
-        "也",
-        "都",
-        "就",
-        "并",
-        "而",
-        "a",
-        "an",
-        "and",
-        "or",
-        "the",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "with",
-        "by",
-    ]
-)
 # Positions in a tsvector stop at 16383; longer texts keep their lexemes at the last position.
 _MAX_POSITION = 16383
-_WORD = re.compile(r"\w", re.UNICODE)
 WEIGHTS = ("A", "B", "C", "D")
-
-
-# Words of the platform's domain that jieba's general dictionary splits ("物联网" -> 物 + 联网,
-# "新吴区物" ...). They are added once, before the first segmentation, to indexing and queries
-# alike, so documents and queries always agree. Region names come from the GB/T 2260 table.
-DOMAIN_WORDS = [
-    "物联网",
-    "工业互联网",
-    "产业集群",
-    "集群促进机构",
-    "服务券",
-    "专精特新",
-    "小巨人",
-    "单项冠军",
-    "上云用云",
-    "数字化转型",
-    "智能制造",
-    "智能工厂",
-    "数字化车间",
-    "集成电路",
-    "传感器",
-    "加计扣除",
-    "高新技术企业",
-    "科技型中小企业",
-    "首台套",
-    "贷款贴息",
-    "融资担保",
-    "知识产权质押",
-    "跨境电商",
-    "工业软件",
-    "柔性生产",
-    "箱包皮具",
-    "纺织服装",
-    "美妆日化",
-    "珠宝首饰",
-    "食品饮料",
-    "定制家居",
-    "数字化服务商",
-    "链式改造",
-    "小快轻准",
-]
-_vocabulary_loaded = False
-
-
-def _load_vocabulary() -> None:
-    global _vocabulary_loaded
-    if _vocabulary_loaded:
-        return
-    from cluster_platform.reference.regions import all_regions
-
-    words = set(DOMAIN_WORDS)
-    words.update(region.name for region in all_regions().values() if len(region.name) >= 3)
-    for word in sorted(words):
-        rjieba.add_word(word, 2000, None)
-    _vocabulary_loaded = True
 
 
 # token -> lexeme (or None): tokens repeat endlessly across documents, so indexing a large
@@ -150,7 +42,7 @@ def _normalise(token: str) -> str | None:
     except KeyError:
         pass
     lexeme = token.strip().lower()
-    if not lexeme or not _WORD.search(lexeme) or lexeme in STOPWORDS:
+    if not lexeme or not has_word_character(lexeme) or lexeme in SEARCH_STOPWORDS:
         lexeme = None
     if len(_lexemes) >= _LEXEME_CACHE_SIZE:
         _lexemes.clear()
@@ -166,8 +58,7 @@ def segment(text: str, *, for_search: bool = True) -> list[str]:
     """
     if not text:
         return []
-    _load_vocabulary()
-    tokens = rjieba.cut_for_search(text) if for_search else rjieba.cut(text)
+    tokens = cut_for_search(text) if for_search else cut(text)
     return [lexeme for token in tokens if (lexeme := _normalise(token)) is not None]
 
 
@@ -207,8 +98,7 @@ def _parts(word: str) -> list[str]:
     系统, 管理系); we keep a left-to-right tiling of the shortest ones, so the query
     matches a document that has the parts but never the whole word.
     """
-    _load_vocabulary()
-    inner = {token.lower() for token in rjieba.cut_for_search(word) if 1 < len(token) < len(word)}
+    inner = {token.lower() for token in cut_for_search(word) if 1 < len(token) < len(word)}
     if not inner:
         return []
     parts, start = [], 0
@@ -219,7 +109,7 @@ def _parts(word: str) -> list[str]:
         shortest = min(candidates, key=len)
         parts.append(shortest)
         start += len(shortest)
-    return [part for part in parts if part not in STOPWORDS]
+    return [part for part in parts if part not in SEARCH_STOPWORDS]
 
 
 def query_terms(query: str) -> list[str]:

@@ -1,10 +1,13 @@
 import logging
 import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,6 +77,91 @@ def notification_send(
             lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
         )
     return notification
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One notification for `notification_send_many`: ids and plain values, so that a job
+    notifying thousands of users never loads their rows."""
+
+    user_id: uuid.UUID
+    kind: str
+    title: str
+    dedup_key: str
+    body: str = ""
+    # The address to email, or "" for in-app only (the caller already has it from its query).
+    email: str = ""
+    cluster_id: uuid.UUID | None = None
+    target_type: str = ""
+    target_id: str = ""
+
+
+NOTIFICATION_BATCH_SIZE = 2000
+
+
+def notification_send_many(
+    *, notifications: Iterable[NotificationDraft], batch_size: int = NOTIFICATION_BATCH_SIZE
+) -> int:
+    """Notify many users at once, each at most once per `dedup_key`, as `notification_send` does
+    for one; returns how many notifications were new.
+
+    Rows are inserted with `bulk_create` in batches (a conflicting user and key is skipped, not
+    an error), and only the users newly notified are emailed: after commit, all of a batch's
+    emails through one connection. Email is best effort; the in-app notification is the record.
+    """
+    created = 0
+    batch: list[NotificationDraft] = []
+    for draft in notifications:
+        batch.append(draft)
+        if len(batch) >= batch_size:
+            created += _notification_batch_send(batch)
+            batch = []
+    if batch:
+        created += _notification_batch_send(batch)
+    return created
+
+
+def _notification_batch_send(batch: list[NotificationDraft]) -> int:
+    rows = [
+        Notification(
+            id=uuid.uuid4(),
+            user_id=draft.user_id,
+            cluster_id=draft.cluster_id,
+            kind=draft.kind,
+            title=draft.title[:255],
+            body=draft.body,
+            target_type=draft.target_type,
+            target_id=draft.target_id,
+            dedup_key=draft.dedup_key,
+        )
+        for draft in batch
+    ]
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        # The ids are ours, so the rows found are exactly those this call inserted; a conflicting
+        # row (already notified, or a concurrent run) has another id.
+        new_ids = set(
+            Notification.objects.filter(id__in=[row.id for row in rows]).values_list("id", flat=True)
+        )
+        emails = [
+            (draft.email, draft.title, draft.body)
+            for row, draft in zip(rows, batch, strict=True)
+            if row.id in new_ids and draft.email
+        ]
+        if emails:
+            transaction.on_commit(lambda: _notification_emails_send(emails))
+    return len(new_ids)
+
+
+def _notification_emails_send(emails: list[tuple[str, str, str]]) -> None:
+    messages = [
+        EmailMessage(title, body, settings.DEFAULT_FROM_EMAIL, [email]) for email, title, body in emails
+    ]
+    try:
+        with get_connection(fail_silently=True) as connection:
+            connection.send_messages(messages)
+    except Exception:  # email is best effort: the in-app notification is the record
+        logger.exception("sending %d notification emails failed", len(messages))
 
 
 # --- Accounts ---------------------------------------------------------------------------------

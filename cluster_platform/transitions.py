@@ -1,7 +1,7 @@
 """Simple state tables: `{action: (states it may start from, state it leads to)}`.
 
 Offerings, demands and memberships move through such tables. Engagements and bookings also depend on
-which party acts, so they keep their own tables (services/engagement_flow.py, services_delivery.py).
+which party acts, so they keep their own tables (services/engagement_flow.py, services/services/bookings.py).
 """
 
 from cluster_platform.exceptions import InvalidTransition

@@ -198,7 +198,7 @@ class Membership(TimestampedModel):
 
 
 # --- Digital-maturity self-assessment --------------------------------------------------------
-# Scoring lives in enterprises/assessment.py (pure); writes in enterprises/assessment_services.py.
+# Scoring lives in enterprises/assessment.py (pure); writes in enterprises/services/assessments.py.
 
 
 class Assessment(TimestampedModel):

@@ -9,3 +9,6 @@ from django.dispatch import Signal
 
 # An enterprise's profile facts changed (profile edit, or a membership decided): kwargs `enterprise`.
 enterprise_facts_changed = Signal()
+
+# A digital-maturity assessment was stored (its level is the enterprise's level now): kwargs `assessment`.
+assessment_submitted = Signal()

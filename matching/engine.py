@@ -12,6 +12,8 @@ Speed: subjects are scored in blocks against every offering at once. Features ov
 (category, industry, region coverage, text) are sparse matrix products; the others are NumPy
 broadcasts over per-offering vectors. Each block keeps only its top candidates.
 
+Why a pair scored what it did (per-feature reasons) is in `matching/explanations.py`.
+
 Capacity: `assign` walks every candidate pair of the run in descending score order and takes a
 pair while its subject has fewer than `top_n` recommendations and its offering has slots left,
 so no offering (hence no partner) is recommended beyond its free capacity in one run.
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+
+from cluster_platform.reference.regions import is_region_code, region_covering_codes
 
 FEATURES = ("category", "industry", "size", "region", "budget", "maturity", "text", "quality", "capacity")
 DEFAULT_WEIGHTS = {
@@ -113,23 +117,6 @@ def normalise_weights(weights: dict[str, float]) -> np.ndarray:
     if total <= 0:
         raise ValueError("At least one weight must be positive.")
     return vector / total
-
-
-def region_prefix(code: str) -> str:
-    """GB/T 2260: a province code covers its 2-digit prefix, a city its 4-digit prefix."""
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code
-
-
-def _is_code(code: str) -> bool:
-    return len(code) == 6 and code.isdigit()
-
-
-def region_chain(code: str) -> tuple[str, ...]:
-    return (code[:2] + "0000", code[:4] + "00", code) if len(code) == 6 else ()
 
 
 # --- vocabulary helpers ---------------------------------------------------------------------
@@ -243,7 +230,8 @@ class PreparedOfferings:
         self.served = _incidence([list(o.regions) for o in offerings], self.regions, grow=True)
         self.nationwide = np.array([not o.regions for o in offerings])
         partner = np.array(
-            [int(o.partner_region) if _is_code(o.partner_region) else -1 for o in offerings], dtype=np.int64
+            [int(o.partner_region) if is_region_code(o.partner_region) else -1 for o in offerings],
+            dtype=np.int64,
         )
         # Integer codes: a district is the 6-digit code, its city code // 100, its province // 10000.
         self.partner_district = partner
@@ -327,7 +315,7 @@ def capacity_value(offering: OfferingInput) -> float:
 # --- scoring ------------------------------------------------------------------------------
 
 
-def _subject_level(level: int | None) -> int | None:
+def subject_level(level: int | None) -> int | None:
     # Not yet level 1 (level 0) is served by what serves level 1.
     return None if level is None else max(1, int(level))
 
@@ -376,10 +364,10 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     out["size"] = np.where(subject_size == 0, _F(SIZE_UNKNOWN), size)
 
     # Region: outside the regions served 0; else proximity to the partner.
-    chains = _incidence([region_chain(s.region_code) for s in subjects], p.regions, grow=False)
+    chains = _incidence([region_covering_codes(s.region_code) for s in subjects], p.regions, grow=False)
     covered = (_pad(chains, p.served.shape[1]) @ p.served.T).toarray() > 0
     covered |= p.nationwide[None, :]
-    known = np.array([_is_code(s.region_code) for s in subjects])
+    known = np.array([is_region_code(s.region_code) for s in subjects])
     district = np.array([int(s.region_code) if ok else -2 for s, ok in zip(subjects, known, strict=True)])[
         :, None
     ]
@@ -402,7 +390,7 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     out["budget"] = _budget_block(p, subjects)
 
     # Maturity: half level fit, half weakest-dimension fit.
-    levels = [_subject_level(s.maturity_level) for s in subjects]
+    levels = [subject_level(s.maturity_level) for s in subjects]
     level_known = np.array([level is not None for level in levels])[:, None]
     level_bit = np.array([1 << level if level is not None else 0 for level in levels], dtype=np.int16)[
         :, None
@@ -596,211 +584,3 @@ def match(
         slots = [max(0, o.free_capacity) for o in offerings]
     candidates = candidate_arrays(prepared, subjects, weights, per_subject=top_n * CANDIDATES_PER_SLOT)
     return assign_arrays(candidates, top_n=top_n, slots=slots)
-
-
-# --- explanations ---------------------------------------------------------------------------
-
-
-def explain(
-    subject: SubjectInput,
-    offering: OfferingInput,
-    values: dict[str, float],
-    weights: dict[str, float],
-) -> list[dict]:
-    """Every feature's value, weight, contribution and reason (code, params and English text),
-    the biggest contribution first."""
-    return Explainer(weights).explain(subject, offering, values)
-
-
-class Explainer:
-    """`explain` for many pairs: the weights are normalised once, and the reasons that depend on
-    the offering alone (quality, capacity) are built once per offering."""
-
-    def __init__(self, weights: dict[str, float]):
-        self.vector = [round(weight, 4) for weight in normalise_weights(weights).tolist()]
-        self._raw = normalise_weights(weights).tolist()
-        self._per_offering: dict[str, tuple] = {}
-        self._reasons: dict[tuple, tuple] = {}
-
-    def explain(self, subject: SubjectInput, offering: OfferingInput, values: dict[str, float]) -> list[dict]:
-        return contributions_expand(self.explain_compact(subject, offering, values))
-
-    def explain_compact(
-        self, subject: SubjectInput, offering: OfferingInput, values: dict[str, float]
-    ) -> list[list]:
-        """The stored form: one [feature, value, weight, contribution, code, params, reason] list
-        per feature (CONTRIBUTION_FIELDS), the biggest contribution first."""
-        cached = self._per_offering.get(offering.id)
-        if cached is None:
-            cached = self._per_offering[offering.id] = (
-                _reason_quality(subject, offering, 0.0),
-                _reason_capacity(subject, offering, 0.0),
-            )
-        cache = self._reasons
-        rows = []
-        for position, name in enumerate(FEATURES):
-            value = values[name]
-            if name == "quality":
-                reason = cached[0]
-            elif name == "capacity":
-                reason = cached[1]
-            elif name in _CACHE_KEYS:
-                key = (name, value, *_CACHE_KEYS[name](subject, offering))
-                reason = cache.get(key)
-                if reason is None:
-                    reason = cache[key] = _REASONS[name](subject, offering, value)
-            else:
-                reason = _REASONS[name](subject, offering, value)
-            rows.append(
-                [name, round(value, 4), self.vector[position], round(self._raw[position] * value, 4), *reason]
-            )
-        rows.sort(key=_by_contribution)
-        return rows
-
-
-# Reasons that depend only on the value and these few facts are built once per distinct key.
-_CACHE_KEYS = {
-    "category": lambda s, o: (bool(s.categories), o.category),
-    "industry": lambda s, o: (s.industry_code, bool(o.industries)),
-    "size": lambda s, o: (s.size_class, bool(o.size_classes)),
-    "region": lambda s, o: (bool(s.region_code), o.delivery_mode),
-    "maturity": lambda s, o: (s.maturity_level, s.weakest_dimensions, tuple(o.maturity_levels), o.dimensions),
-}
-
-
-CONTRIBUTION_FIELDS = ("feature", "value", "weight", "contribution", "code", "params", "reason")
-
-
-def contributions_expand(stored: list) -> list[dict]:
-    """Stored contributions (compact lists, or dicts) as dicts keyed by CONTRIBUTION_FIELDS."""
-    return [
-        row if isinstance(row, dict) else dict(zip(CONTRIBUTION_FIELDS, row, strict=True)) for row in stored
-    ]
-
-
-def _by_contribution(row: list) -> tuple:
-    return (-row[3], _FEATURE_ORDER[row[0]])
-
-
-_FEATURE_ORDER = {name: position for position, name in enumerate(FEATURES)}
-
-
-def _reason_category(subject, offering, value):
-    if not subject.categories:
-        return "category_open", {}, "no category requested"
-    if value >= CATEGORY_EXACT:
-        return "category_exact", {"category": offering.category}, f"category {offering.category}"
-    if value >= CATEGORY_CHILD:
-        return "category_child", {"category": offering.category}, f"sub-category {offering.category}"
-    if value > 0:
-        return "category_related", {"category": offering.category}, f"related category {offering.category}"
-    return "category_other", {"category": offering.category}, f"other category {offering.category}"
-
-
-def _reason_industry(subject, offering, value):
-    if not subject.industry_code:
-        return "industry_unknown", {}, "industry not given"
-    if not offering.industries:
-        return "industry_any", {}, "serves every industry"
-    for length, weight, level in INDUSTRY_LEVELS:
-        code = subject.industry_code[:length]
-        if len(subject.industry_code) >= length and code in offering.industries and value >= weight:
-            return "industry_match", {"industry": code, "level": level}, f"industry {code}"
-    return "industry_other", {}, "targets other industries"
-
-
-def _reason_size(subject, offering, value):
-    if not subject.size_class:
-        return "size_unknown", {}, "size class not known"
-    if not offering.size_classes:
-        return "size_any", {}, "suits every size"
-    if value >= SIZE_MATCH:
-        return "size_match", {"size_class": subject.size_class}, f"made for {subject.size_class} enterprises"
-    return "size_other", {"size_class": subject.size_class}, f"not made for {subject.size_class} enterprises"
-
-
-def _reason_region(subject, offering, value):
-    if not subject.region_code:
-        return "region_unknown", {}, "region not known"
-    if value == 0:
-        return "region_outside", {}, "outside the regions served"
-    if value >= REGION_DISTRICT:
-        return "region_district", {}, "same district"
-    if value >= REGION_CITY:
-        return "region_city", {}, "same city"
-    if value >= REGION_PROVINCE:
-        return "region_province", {}, "same province"
-    if offering.delivery_mode == "offline":
-        return "region_remote_offline", {}, "on site, from another province"
-    return "region_remote_online", {}, "online delivery nationwide"
-
-
-def _reason_budget(subject, offering, value):
-    if value == BUDGET_UNKNOWN and (
-        (subject.budget_min is None and subject.budget_max is None)
-        or (offering.price_min is None and offering.price_max is None)
-    ):
-        return "budget_unknown", {}, "budget or price not given"
-    if value >= BUDGET_FITS:
-        return "budget_fits", {}, "price within budget"
-    if value == BUDGET_CHEAPER:
-        return "budget_cheaper", {}, "cheaper than budgeted"
-    if subject.budget_max and offering.price_min is not None:
-        over = round(100 * (offering.price_min - subject.budget_max) / subject.budget_max)
-        return "budget_over", {"percent": over}, f"over budget by {over}%"
-    return "budget_over", {}, "over budget"
-
-
-def _reason_maturity(subject, offering, value):
-    parts, params = [], {}
-    level = _subject_level(subject.maturity_level)
-    if level is not None and level in offering.maturity_levels:
-        parts.append(f"for level {subject.maturity_level}")
-        params["level"] = subject.maturity_level
-    addressed = [d for d in subject.weakest_dimensions if d in offering.dimensions]
-    if addressed:
-        parts.append("addresses " + ", ".join(addressed))
-        params["dimensions"] = addressed
-    if not parts:
-        return "maturity_generic", {}, "not aimed at this maturity profile"
-    return "maturity_fit", params, "; ".join(parts)
-
-
-def _reason_text(subject, offering, value):
-    if value <= 0:
-        return "text_none", {}, "no shared terms"
-    shared = sorted(set(subject.text).intersection(offering.text))[:5]
-    if not shared:
-        return "text_none", {}, "no shared terms"
-    return "text_terms", {"terms": shared}, "mentions " + "、".join(shared)
-
-
-def _reason_quality(subject, offering, value):
-    params = {"rating": round(offering.rating_bayes, 1), "reviews": offering.rating_count}
-    params["completed"] = offering.completed_engagements
-    rating = f"rating {offering.rating_bayes:.1f}" if offering.rating_count else "not yet rated"
-    return "quality", params, f"{rating}, {offering.completed_engagements} completed here"
-
-
-def _reason_capacity(subject, offering, value):
-    params = {"free": offering.free_capacity, "capacity": offering.capacity}
-    return "capacity", params, f"{offering.free_capacity} of {offering.capacity} slots free"
-
-
-_REASONS = {
-    "category": _reason_category,
-    "industry": _reason_industry,
-    "size": _reason_size,
-    "region": _reason_region,
-    "budget": _reason_budget,
-    "maturity": _reason_maturity,
-    "text": _reason_text,
-    "quality": _reason_quality,
-    "capacity": _reason_capacity,
-}
-
-
-def explanation_line(contributions: list, *, limit: int = 3) -> str:
-    """'same district +0.15, industry C39 +0.20, rating 4.7 +0.08': the top contributions."""
-    top = [row for row in contributions_expand(contributions) if row["contribution"] > 0][:limit]
-    return ", ".join(f"{row['reason']} +{row['contribution']:.2f}" for row in top)

@@ -171,8 +171,8 @@ class Recommendation(TimestampedModel):
     partner = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
-    # [[feature, value, weight, contribution, code, params, reason], ...] (engine.CONTRIBUTION_FIELDS),
-    # biggest contribution first; engine.contributions_expand gives them as dicts.
+    # [[feature, value, weight, contribution, code, params, reason], ...] (explanations.CONTRIBUTION_FIELDS),
+    # biggest contribution first; explanations.contributions_expand gives them as dicts.
     contributions = models.JSONField(_("contributions"), default=list)
 
     class Meta:

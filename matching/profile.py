@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from matching.text import tokenize
+from cluster_platform.text import content_terms
 
 
 def offering_dimensions(
@@ -22,11 +22,11 @@ def offering_dimensions(
 
 def offering_terms(*, title: str, summary: str, description: str, tags: Iterable[str]) -> tuple[str, ...]:
     # The title and tags say what the service is; count them twice against a long description.
-    return tuple(tokenize(" ".join([title, title, summary, description, *tags, *tags])))
+    return tuple(content_terms(" ".join([title, title, summary, description, *tags, *tags])))
 
 
 def demand_terms(*, title: str, description: str) -> tuple[str, ...]:
-    return tuple(tokenize(" ".join([title, title, description])))
+    return tuple(content_terms(" ".join([title, title, description])))
 
 
 def sme_terms(
@@ -36,4 +36,4 @@ def sme_terms(
     keywords of its weakest maturity dimensions (the gaps a service should close)."""
     by_code = {dimension["code"]: dimension for dimension in dimensions}
     gap_words = [" ".join(by_code[code].get("keywords", ())) for code in weakest if code in by_code]
-    return tuple(tokenize(" ".join([description, industry_name, *gap_words])))
+    return tuple(content_terms(" ".join([description, industry_name, *gap_words])))

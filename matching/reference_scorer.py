@@ -8,6 +8,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+from cluster_platform.reference.regions import region_contains
 from matching import engine as e
 
 
@@ -69,7 +70,7 @@ def size_value(s: e.SubjectInput, o: e.OfferingInput) -> float:
 def region_value(s: e.SubjectInput, o: e.OfferingInput) -> float:
     if len(s.region_code) != 6:
         return e.REGION_UNKNOWN
-    if o.regions and not any(s.region_code.startswith(e.region_prefix(code)) for code in o.regions):
+    if o.regions and not any(region_contains(code, s.region_code) for code in o.regions):
         return 0.0
     partner = o.partner_region if len(o.partner_region) == 6 else ""
     if partner and partner == s.region_code:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cluster_platform.exceptions import Conflict
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
-from matching import engine
+from matching import engine, explanations
 from matching.models import (
     FEATURES,
     DismissReason,
@@ -110,7 +110,7 @@ def _enqueue_plan(run_id, *, queue: str | None) -> None:
     from matching.tasks import match_run_plan_task
 
     options = {"queue": queue} if queue else {}
-    transaction.on_commit(lambda: match_run_plan_task.apply_async(args=[str(run_id)], **options))
+    match_run_plan_task.apply_async_on_commit(args=[str(run_id)], **options)
 
 
 def _enqueue_chunks(chunk_ids: list[int], *, queue: str | None) -> None:
@@ -118,6 +118,8 @@ def _enqueue_chunks(chunk_ids: list[int], *, queue: str | None) -> None:
 
     options = {"queue": queue} if queue else {}
 
+    # One callback sends the whole batch (a run has hundreds of chunks), rather than one
+    # `apply_async_on_commit` callback per chunk.
     def send():
         for chunk_id in chunk_ids:
             match_chunk_write_task.apply_async(args=[chunk_id], **options)
@@ -163,7 +165,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
         prepared=prepared,
     )
     scored = time.perf_counter()
-    explainer = engine.Explainer(inputs.weights)
+    explainer = explanations.Explainer(inputs.weights)
     # Millions of small containers and no cycles among them: the cyclic collector would only
     # rescan them over and over.
     gc.disable()
@@ -462,7 +464,7 @@ def recommendation_feedback(
     """The SME answers a recommendation. Interested: an engagement request goes to the partner.
     Dismissed (with a reason): the offering is removed from this SME's recommendations and is
     not recommended to it again."""
-    from services.services import engagement_request
+    from services.services.engagements import engagement_request
 
     if recommendation.cluster_id != cluster.pk:
         raise ValidationError({"recommendation": [_("This recommendation is not in this cluster.")]})

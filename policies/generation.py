@@ -96,7 +96,7 @@ KINDS = [
 
 
 def make_rule(rng: random.Random, *, cluster_slugs: list[str] | tuple[str, ...] = ()) -> dict:
-    """A valid rule (see policies.rules.validate_rule) of 1 to 5 conditions, or now and then
+    """A valid rule (see policies.rules.validation.validate_rule) of 1 to 5 conditions, or now and then
     the empty rule (open to every enterprise in scope). Cluster conditions appear only when
     `cluster_slugs` names existing clusters."""
     if rng.random() < 0.04:

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from enterprises.signals import enterprise_facts_changed
-from policies.services_matching import enterprise_profile_changed
+from policies.eligibility.notifications import enterprise_profile_changed
 
 
 @receiver(enterprise_facts_changed, dispatch_uid="policies.enterprise_facts_changed")

@@ -21,7 +21,7 @@ from policies.categories import (
     CATEGORY_BY_LABEL,
     CATEGORY_CODES,
 )
-from policies.rules import validate_rule
+from policies.rules.validation import validate_rule
 
 LEVELS = ("national", "provincial", "municipal", "district")
 STATUSES = ("draft", "published", "expired")

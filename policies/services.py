@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
-from policies import services_matching
+from policies.eligibility.notifications import policies_published
 from policies.importing import ImportFileError, RawRow, detect_format, parse_file
 from policies.models import ImportJobStatus, Policy, PolicyImportJob, PolicyStatus
 from policies.records import FIELDS, check_record, coerce_row, identity_key, search_document
@@ -70,7 +70,7 @@ def policies_published_notify(policies: list[Policy]) -> None:
     enqueues the reverse matches after commit, so the import does not wait for them.
     """
     if policies:
-        services_matching.policies_published([policy.pk for policy in policies])
+        policies_published([policy.pk for policy in policies])
 
 
 def _audit(policy: Policy, *, action: str, by, before: dict | None = None, after: dict | None = None) -> None:
@@ -138,6 +138,14 @@ def policy_expire(*, policy: Policy, by) -> Policy:
 def policy_delete(*, policy: Policy, by) -> None:
     _audit(policy, action="delete", by=by, before=_snapshot(policy))
     policy.delete()
+
+
+def policies_expire(*, today: datetime.date | None = None) -> int:
+    """Mark published policies past their validity as expired (the daily job); returns how many."""
+    today = today or timezone.localdate()
+    return Policy.objects.filter(status=PolicyStatus.PUBLISHED, valid_until__lt=today).update(
+        status=PolicyStatus.EXPIRED, updated_at=timezone.now()
+    )
 
 
 # --- Import -----------------------------------------------------------------------------------
@@ -326,7 +334,7 @@ def policy_import_job_create(
         )
     from policies.tasks import policy_import_job_run
 
-    transaction.on_commit(lambda: policy_import_job_run.delay(str(job.pk)))
+    policy_import_job_run.delay_on_commit(str(job.pk))
     return job
 
 

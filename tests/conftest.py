@@ -2,8 +2,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from cluster_platform.celery import app as celery_app
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseUserFactory, MembershipFactory
+from cluster_platform.models import StaffRole
+from enterprises.models import MembershipRole
+from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
+from tests.enterprises.factories import Member, member_user
 
 
 @pytest.fixture
@@ -29,23 +31,77 @@ def cluster(db):
     return ClusterFactory()
 
 
+# --- Actors ------------------------------------------------------------------------------------
+# One vocabulary for "a user in a role" of the default `cluster`. Anything else (another cluster,
+# a pending membership, a second SME) comes from the same two functions:
+# `tests.cluster_platform.factories.staff_member(cluster, role)` and
+# `tests.enterprises.factories.member_user(cluster, role, status=...)`.
+
+
 @pytest.fixture
-def staff_user(cluster):
+def agency_admin(cluster):
     """An admin of `cluster`'s agency."""
-    return ClusterStaffFactory(cluster=cluster).user
+    return staff_member(cluster, StaffRole.ADMIN)
 
 
 @pytest.fixture
-def member_user_factory(db):
-    """A user owning an enterprise with an approved membership in a cluster, in a role."""
+def agency_operator(cluster):
+    """An operator of `cluster`'s agency (day-to-day work, no staff management)."""
+    return staff_member(cluster, StaffRole.OPERATOR)
 
-    def make(cluster, role="sme", status="approved"):
-        user = UserFactory()
-        link = EnterpriseUserFactory(user=user)
-        MembershipFactory(cluster=cluster, enterprise=link.enterprise, role=role, status=status)
-        return user
 
-    return make
+@pytest.fixture
+def agency_viewer(cluster):
+    """A read-only member of `cluster`'s agency."""
+    return staff_member(cluster, StaffRole.VIEWER)
+
+
+@pytest.fixture
+def sme(cluster) -> Member:
+    """An approved SME member of `cluster`: `sme.user` owns `sme.enterprise`."""
+    return member_user(
+        cluster,
+        MembershipRole.SME,
+        name="无锡精密传感器有限公司",
+        contact_name="王经理",
+        contact_phone="13800000000",
+        contact_email="wang@example.com",
+    )
+
+
+@pytest.fixture
+def partner(cluster) -> Member:
+    """An approved, certified service partner of `cluster` (software and IT services)."""
+    return member_user(cluster, MembershipRole.PARTNER, name="无锡物联云科技有限公司", industry_code="I65")
+
+
+@pytest.fixture
+def outsider(db) -> Member:
+    """A signed-in user with no role in any cluster and no enterprise."""
+    return Member(UserFactory(), None)
+
+
+@pytest.fixture
+def actor(request):
+    """The user of a role named as a string, for tests parametrised over roles: "anonymous"
+    (None), an agency role ("admin", "operator", "viewer": the `agency_*` fixtures), or the name
+    of an actor fixture ("sme", "partner", "outsider", an app's "other_sme"...)."""
+
+    def user_of(name: str):
+        if name == "anonymous":
+            return None
+        if name in StaffRole.values:
+            return request.getfixturevalue(f"agency_{name}")
+        found = request.getfixturevalue(name)
+        return found.user if isinstance(found, Member) else found
+
+    return user_of
+
+
+@pytest.fixture
+def platform_operator(db):
+    """A platform operator (superuser): runs the policy library and the platform, no cluster's staff."""
+    return UserFactory(is_superuser=True, is_staff=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ generic filler and terms of other categories, so that words alone are an imperfe
 import random
 from dataclasses import dataclass
 
+from cluster_platform.text import content_terms
 from matching import engine
-from matching.text import tokenize
 
 FAMILIES = {
     "smart-mfg": (
@@ -280,7 +280,7 @@ def offering_input(spec: OfferingSpec, dimensions_by_family=FAMILY_DIMENSION) ->
         maturity_levels=tuple(spec.maturity_levels),
         dimensions=(dimensions_by_family[spec.parent],),
         text=tuple(
-            tokenize(
+            content_terms(
                 " ".join([spec.title, spec.title, spec.summary, spec.description, *spec.tags, *spec.tags])
             )
         ),
@@ -305,5 +305,5 @@ def demand_input(spec: DemandSpec) -> engine.SubjectInput:
         budget_max=spec.budget_max,
         maturity_level=spec.sme.maturity_level,
         weakest_dimensions=tuple(spec.sme.weakest),
-        text=tuple(tokenize(" ".join([spec.title, spec.title, spec.description]))),
+        text=tuple(content_terms(" ".join([spec.title, spec.title, spec.description]))),
     )

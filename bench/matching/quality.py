@@ -15,6 +15,7 @@ import random
 import numpy as np
 
 from bench.matching import data
+from cluster_platform.reference.regions import region_contains
 from matching import engine
 from matching.engine import DEFAULT_WEIGHTS
 
@@ -28,7 +29,7 @@ def _covers_industry(targets, code):
 
 
 def _covers_region(regions, code):
-    return not regions or any(code.startswith(engine.region_prefix(r)) for r in regions)
+    return not regions or any(region_contains(r, code) for r in regions)
 
 
 def _within_budget(offering: data.OfferingSpec, demand: data.DemandSpec):

@@ -175,7 +175,7 @@ def create_users(enterprises: list) -> None:
 
 
 def bench_calculator(enterprises: list, rng: random.Random) -> dict:
-    from policies.calculator import (
+    from policies.eligibility.calculator import (
         classify,
         enterprise_facts,
         enterprise_policy_matches,
@@ -202,8 +202,8 @@ def bench_calculator(enterprises: list, rng: random.Random) -> dict:
         candidates.append(result["evaluated"])
     # Baseline: the same candidates, their rules loaded from the database and evaluated with the
     # reference closures on every request (no cache, no interning), for a few of the samples.
-    from policies.calculator import candidate_policies
-    from policies.rules import compile_rule, outcome_of
+    from policies.eligibility.calculator import candidate_policies
+    from policies.rules.evaluation import compile_rule, outcome_of
 
     naive = []
     for enterprise in sample[:5]:
@@ -236,8 +236,9 @@ def bench_calculator(enterprises: list, rng: random.Random) -> dict:
 
 def bench_reverse(policy) -> dict:
     from enterprises.models import Enterprise
-    from policies.rules import compile_rule, facts_from_profile, outcome_of
-    from policies.services_matching import policy_eligible_enterprises
+    from policies.eligibility.notifications import policy_eligible_enterprises
+    from policies.rules.evaluation import compile_rule, outcome_of
+    from policies.rules.profile import facts_from_profile
 
     today = date.today()
     policy_eligible_enterprises(policy=policy, today=today).count()  # warm the connection and plan cache
@@ -293,7 +294,7 @@ def bench_reverse(policy) -> dict:
 def bench_notify(policy) -> dict:
     from django.test.utils import override_settings
 
-    from policies.services_matching import policy_notify_eligible
+    from policies.eligibility.notifications import policy_notify_eligible
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         with Timer() as first:

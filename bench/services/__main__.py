@@ -23,9 +23,9 @@ def _populate(count: int):
 
     from cluster_platform.models import Cluster
     from cluster_platform.search import tsvector_literal
+    from demo.catalog import GD_CLUSTERS, GD_TEMPLATES, WUXI_SEGMENTS, WUXI_SERVICES
     from enterprises.models import Enterprise
     from enterprises.uscc import uscc_compose
-    from services.demo import GD_CLUSTERS, GD_TEMPLATES, WUXI_SEGMENTS, WUXI_SERVICES
     from services.models import Offering, OfferingStatus
 
     rng = random.Random("bench:services")
@@ -86,7 +86,7 @@ def _populate(count: int):
 
 def _search_page(cluster, text):
     from services.models import Offering, OfferingStatus
-    from services.selectors import offering_order, offering_search
+    from services.selectors.offerings import offering_order, offering_search
 
     queryset = Offering.objects.filter(cluster=cluster, status=OfferingStatus.PUBLISHED)
     queryset = offering_order(offering_search(queryset, text=text), ordering=None, searching=True)

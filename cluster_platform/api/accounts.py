@@ -16,8 +16,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from cluster_platform import selectors, services
+from cluster_platform import services
 from cluster_platform.models import User
+from enterprises.selectors.enterprises import user_enterprise_links
+from enterprises.selectors.roles import user_cluster_standings
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -87,11 +89,11 @@ class MeSerializer(UserSerializer):
 
     @extend_schema_field(UserEnterpriseSerializer(many=True))
     def get_enterprises(self, user):
-        return UserEnterpriseSerializer(selectors.user_enterprise_links(user=user), many=True).data
+        return UserEnterpriseSerializer(user_enterprise_links(user=user), many=True).data
 
     @extend_schema_field(UserClusterSerializer(many=True))
     def get_clusters(self, user):
-        return UserClusterSerializer(selectors.user_cluster_standings(user=user), many=True).data
+        return UserClusterSerializer(user_cluster_standings(user=user), many=True).data
 
 
 class TokenSerializer(serializers.Serializer):

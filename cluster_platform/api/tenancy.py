@@ -10,7 +10,8 @@ from django.db import models
 from rest_framework import viewsets
 
 from cluster_platform.api.permissions import DenyAll
-from cluster_platform.selectors import cluster_get_active, cluster_roles_for
+from cluster_platform.selectors import cluster_get_active
+from enterprises.selectors.roles import cluster_roles_for
 
 UUID_LOOKUP_REGEX = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 

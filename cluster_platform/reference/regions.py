@@ -90,6 +90,19 @@ def region_prefix(code: str) -> str:
     return code
 
 
+def is_region_code(code: str) -> bool:
+    """Six digits: the shape of a GB/T 2260 code, listed in the table or not."""
+    return len(code) == 6 and code.isdigit()
+
+
+def region_covering_codes(code: str) -> tuple[str, ...]:
+    """The codes whose regions contain `code` by its digits: its province (xx0000), its city
+    (xxxx00) and itself, listed in the table or not. A region served as one of these codes
+    covers `code` (`region_contains`, seen from the inner side), which lets the matching engine
+    test coverage as a set intersection."""
+    return (code[:2] + "0000", code[:4] + "00", code) if len(code) == 6 else ()
+
+
 def region_contains(outer: str, inner: str) -> bool:
     """True when region `inner` lies within region `outer` (or is it)."""
     return inner.startswith(region_prefix(outer))

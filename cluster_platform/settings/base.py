@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "policies",
     "matching",
     "console",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -120,17 +121,15 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-# Task modules other than <app>/tasks.py, which autodiscovery does not import.
-CELERY_IMPORTS = ["policies.tasks_matching"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Daily, Asia/Shanghai time: expire policies past validity, then remind enterprises of
     # application windows closing within 7 days (once per policy and enterprise).
     "policies-expire": {
-        "task": "policies.tasks_matching.policies_expire_daily",
+        "task": "policies.tasks.policies_expire_daily",
         "schedule": crontab(hour=0, minute=30),
     },
     "policies-remind-closing": {
-        "task": "policies.tasks_matching.policies_remind_closing_daily",
+        "task": "policies.tasks.policies_remind_closing_daily",
         "schedule": crontab(hour=9, minute=0),
     },
     # Policy imports whose task was lost at enqueue time (broker down) are enqueued again.

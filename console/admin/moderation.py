@@ -11,11 +11,10 @@ from cluster_platform.models import AuditLog
 from console.admin.context import console_context
 from console.admin.scoping import ClusterScopedAdmin, reasoned_action
 from console.admin.site import console_site
-from enterprises import services as enterprise_services
 from enterprises.models import Membership
+from enterprises.services import enterprises as enterprise_services
+from enterprises.services import memberships as membership_services
 from policies.models import Policy
-from services import services as catalog_services
-from services import services_delivery
 from services.models import (
     Machine,
     MachineApproval,
@@ -24,6 +23,8 @@ from services.models import (
     OfferingStatus,
     RevisionStatus,
 )
+from services.services import machines as machine_services
+from services.services import offerings as catalog_services
 
 
 class PendingFirst(admin.SimpleListFilter):
@@ -60,20 +61,20 @@ class MembershipAdmin(ClusterScopedAdmin):
         self.run_service(
             request,
             queryset,
-            lambda m: enterprise_services.membership_approve(membership=m, by=request.user),
+            lambda m: membership_services.membership_approve(membership=m, by=request.user),
             str(_("approved")),
         )
 
     reject = reasoned_action(
         description=_("Reject the selected applications"),
-        service_call=lambda request, m, reason: enterprise_services.membership_reject(
+        service_call=lambda request, m, reason: membership_services.membership_reject(
             membership=m, reason=reason, by=request.user
         ),
         done_message=_("rejected"),
     )
     suspend = reasoned_action(
         description=_("Suspend the selected members"),
-        service_call=lambda request, m, reason: enterprise_services.membership_suspend(
+        service_call=lambda request, m, reason: membership_services.membership_suspend(
             membership=m, reason=reason, by=request.user
         ),
         done_message=_("suspended"),
@@ -175,13 +176,13 @@ class MachineAdmin(ClusterScopedAdmin):
         self.run_service(
             request,
             queryset,
-            lambda m: services_delivery.machine_approve(cluster=m.cluster, machine=m, by=request.user),
+            lambda m: machine_services.machine_approve(cluster=m.cluster, machine=m, by=request.user),
             str(_("approved")),
         )
 
     reject_machines = reasoned_action(
         description=_("Reject the selected machines"),
-        service_call=lambda request, m, reason: services_delivery.machine_reject(
+        service_call=lambda request, m, reason: machine_services.machine_reject(
             cluster=m.cluster, machine=m, by=request.user, reason=reason
         ),
         done_message=_("rejected"),

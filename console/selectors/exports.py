@@ -21,8 +21,8 @@ from enterprises.models import (
     PartnerTier,
     SizeClass,
 )
+from policies.eligibility.notifications import KIND_ELIGIBLE
 from policies.models import Policy, PolicyLevel
-from policies.services_matching import KIND_ELIGIBLE
 from services.models import (
     Booking,
     BookingStatus,

@@ -61,8 +61,8 @@ from enterprises.models import (
     MembershipStatus,
 )
 from matching.models import Recommendation
-from policies.calculator import live_policies, region_scope_codes
-from policies.services_matching import KIND_ELIGIBLE
+from policies.eligibility.calculator import live_policies, region_scope_codes
+from policies.eligibility.notifications import KIND_ELIGIBLE
 from services import slots
 from services.models import (
     Booking,

@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 from cluster_platform.api.permissions import IsClusterSME, IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load, questionnaire_versions
-from enterprises.assessment_selectors import assessment_list, assessment_uplift_list
-from enterprises.assessment_services import assessment_submit
 from enterprises.models import Assessment, Enterprise
+from enterprises.selectors.assessments import assessment_list, assessment_uplift_list
+from enterprises.services.assessments import assessment_submit
 
 
 class AssessmentSerializer(serializers.ModelSerializer):

@@ -17,7 +17,6 @@ from cluster_platform.api.permissions import (
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from cluster_platform.reference import get_region
 from cluster_platform.reference.regions import region_prefix
-from enterprises import selectors, services
 from enterprises.api.serializers import (
     DecisionReasonSerializer,
     DirectoryEntrySerializer,
@@ -32,6 +31,16 @@ from enterprises.models import (
     MembershipRole,
     MembershipStatus,
     SizeClass,
+)
+from enterprises.selectors.enterprises import enterprises_verifiable
+from enterprises.selectors.memberships import member_directory, membership_list
+from enterprises.services.enterprises import enterprise_unverify, enterprise_verify
+from enterprises.services.memberships import (
+    membership_apply,
+    membership_approve,
+    membership_reject,
+    membership_set_tier,
+    membership_suspend,
 )
 
 
@@ -66,7 +75,7 @@ class MembershipViewSet(
     }
 
     def scoped_queryset(self):
-        queryset = selectors.membership_list(cluster=self.cluster)
+        queryset = membership_list(cluster=self.cluster)
         if not self.roles.is_staff:
             queryset = queryset.filter(enterprise_id__in=self.roles.enterprise_ids)
         return queryset
@@ -83,7 +92,7 @@ class MembershipViewSet(
         ).first()
         if enterprise is None:
             raise ValidationError({"enterprise": [_("You do not act for this enterprise.")]})
-        membership = services.membership_apply(
+        membership = membership_apply(
             cluster=self.cluster,
             enterprise=enterprise,
             role=data["role"],
@@ -95,18 +104,18 @@ class MembershipViewSet(
     @extend_schema(request=None, responses={200: MembershipSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
-        membership = services.membership_approve(membership=self.get_object(), by=request.user)
+        membership = membership_approve(membership=self.get_object(), by=request.user)
         return Response(MembershipSerializer(membership).data)
 
     @extend_schema(request=DecisionReasonSerializer, responses={200: MembershipSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
-        return self._decide_with_reason(request, services.membership_reject)
+        return self._decide_with_reason(request, membership_reject)
 
     @extend_schema(request=DecisionReasonSerializer, responses={200: MembershipSerializer})
     @action(detail=True, methods=["post"])
     def suspend(self, request, *args, **kwargs):
-        return self._decide_with_reason(request, services.membership_suspend)
+        return self._decide_with_reason(request, membership_suspend)
 
     def _decide_with_reason(self, request, decide):
         """Run the agency's decision `decide` (membership_reject or membership_suspend) with its reason."""
@@ -124,7 +133,7 @@ class MembershipViewSet(
         membership = self.get_object()
         serializer = PartnerTierSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.membership_set_tier(
+        membership = membership_set_tier(
             membership=membership, tier=serializer.validated_data["partner_tier"], by=request.user
         )
         return Response(MembershipSerializer(membership).data)
@@ -179,9 +188,9 @@ class MemberDirectoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, C
 
     def scoped_queryset(self):
         if self.action in ("verify", "unverify"):
-            queryset = selectors.enterprises_verifiable(cluster=self.cluster)
+            queryset = enterprises_verifiable(cluster=self.cluster)
         else:
-            queryset = selectors.member_directory(cluster=self.cluster)
+            queryset = member_directory(cluster=self.cluster)
         # The base joins memberships to filter by cluster: an SME that is also a partner would
         # appear twice without distinct().
         return queryset.distinct()
@@ -194,15 +203,11 @@ class MemberDirectoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, C
     @extend_schema(request=None, responses={200: EnterpriseSerializer})
     @action(detail=True, methods=["post"])
     def verify(self, request, *args, **kwargs):
-        enterprise = services.enterprise_verify(
-            cluster=self.cluster, enterprise=self.get_object(), by=request.user
-        )
+        enterprise = enterprise_verify(cluster=self.cluster, enterprise=self.get_object(), by=request.user)
         return Response(EnterpriseSerializer(enterprise).data)
 
     @extend_schema(request=None, responses={200: EnterpriseSerializer})
     @action(detail=True, methods=["post"])
     def unverify(self, request, *args, **kwargs):
-        enterprise = services.enterprise_unverify(
-            cluster=self.cluster, enterprise=self.get_object(), by=request.user
-        )
+        enterprise = enterprise_unverify(cluster=self.cluster, enterprise=self.get_object(), by=request.user)
         return Response(EnterpriseSerializer(enterprise).data)

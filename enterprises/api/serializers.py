@@ -12,7 +12,7 @@ from enterprises.models import (
     PartnerTier,
     Qualification,
 )
-from enterprises.services import uscc_normalise
+from enterprises.services.enterprises import uscc_normalise
 
 PUBLIC_PROFILE_FIELDS = [
     "id",

@@ -10,7 +10,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cluster_platform.api.tenancy import UUID_LOOKUP_REGEX
-from enterprises import selectors, services
 from enterprises.api.serializers import (
     EnterpriseInputSerializer,
     EnterpriseSerializer,
@@ -18,6 +17,13 @@ from enterprises.api.serializers import (
     EnterpriseUserSerializer,
 )
 from enterprises.models import Enterprise, EnterpriseRole, EnterpriseUser
+from enterprises.selectors.enterprises import enterprise_list_for_user, enterprise_users
+from enterprises.services.enterprises import (
+    enterprise_register,
+    enterprise_update,
+    enterprise_user_invite,
+    enterprise_user_remove,
+)
 
 
 class EnterpriseViewSet(
@@ -36,7 +42,7 @@ class EnterpriseViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Enterprise.objects.none()
-        return selectors.enterprise_list_for_user(user=self.request.user)
+        return enterprise_list_for_user(user=self.request.user)
 
     def _my_role(self, enterprise) -> str | None:
         return (
@@ -55,7 +61,7 @@ class EnterpriseViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         uscc = data.pop("uscc")
-        enterprise = services.enterprise_register(uscc=uscc, data=data, by=request.user)
+        enterprise = enterprise_register(uscc=uscc, data=data, by=request.user)
         return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EnterpriseInputSerializer, responses={200: EnterpriseSerializer})
@@ -63,7 +69,7 @@ class EnterpriseViewSet(
         enterprise = self.get_object()
         serializer = EnterpriseInputSerializer(instance=enterprise, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        enterprise = services.enterprise_update(
+        enterprise = enterprise_update(
             enterprise=enterprise, data=dict(serializer.validated_data), by=request.user
         )
         return Response(EnterpriseSerializer(enterprise).data)
@@ -85,14 +91,12 @@ class EnterpriseViewSet(
     def users(self, request, pk=None):
         enterprise = self.get_object()
         if request.method == "GET":
-            links = selectors.enterprise_users(enterprise=enterprise)
+            links = enterprise_users(enterprise=enterprise)
             return Response(EnterpriseUserSerializer(links, many=True).data)
         self._require_owner(enterprise)
         serializer = EnterpriseUserInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        link = services.enterprise_user_invite(
-            enterprise=enterprise, by=request.user, **serializer.validated_data
-        )
+        link = enterprise_user_invite(enterprise=enterprise, by=request.user, **serializer.validated_data)
         return Response(EnterpriseUserSerializer(link).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -111,5 +115,5 @@ class EnterpriseViewSet(
         link = get_object_or_404(EnterpriseUser, pk=link_id, enterprise=enterprise)
         if link.user_id != request.user.pk:
             self._require_owner(enterprise)
-        services.enterprise_user_remove(link=link, by=request.user)
+        enterprise_user_remove(link=link, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

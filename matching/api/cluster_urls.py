@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from matching.api.views import MatchingWeightsViewSet, MatchRunViewSet, RecommendationViewSet
@@ -15,6 +15,4 @@ urlpatterns = [
         name="matching-weights",
     ),
     *router.urls,
-    # The digital-maturity assessment belongs to the enterprise registry; its routes live there.
-    path("", include("enterprises.api.assessment_cluster_urls")),
 ]

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from matching.engine import contributions_expand, explanation_line
+from matching.explanations import contributions_expand, explanation_line
 from matching.models import (
     FEATURES,
     DismissReason,

@@ -1,8 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from policies.api.views import PolicyCategoryListView, PolicyImportJobViewSet, PolicyViewSet
-from policies.api.views_matching import EnterprisePolicyMatchesView, PolicyCheckView
+from policies.api.views.eligibility import EnterprisePolicyMatchesView, PolicyCheckView
+from policies.api.views.library import PolicyCategoryListView, PolicyImportJobViewSet, PolicyViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False

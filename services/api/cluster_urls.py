@@ -1,12 +1,9 @@
 from rest_framework.routers import DefaultRouter
 
-from services.api.cluster_urls_delivery import urlpatterns as delivery_urlpatterns
-from services.api.views import (
-    DemandViewSet,
-    OfferingModerationViewSet,
-    OfferingRevisionViewSet,
-    OfferingViewSet,
-)
+from services.api.views.catalog import OfferingModerationViewSet, OfferingRevisionViewSet, OfferingViewSet
+from services.api.views.demands import DemandViewSet
+from services.api.views.engagements import EngagementViewSet, PartnerRatingViewSet, ReviewViewSet
+from services.api.views.equipment import BookingViewSet, MachineModerationViewSet, MachineViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,5 +11,11 @@ router.register("offerings", OfferingViewSet, basename="offering")
 router.register("offering-revisions", OfferingRevisionViewSet, basename="offering-revision")
 router.register("moderation/offerings", OfferingModerationViewSet, basename="moderation-offering")
 router.register("demands", DemandViewSet, basename="demand")
+router.register("engagements", EngagementViewSet, basename="engagement")
+router.register("reviews", ReviewViewSet, basename="review")
+router.register("partner-ratings", PartnerRatingViewSet, basename="partner-rating")
+router.register("machines", MachineViewSet, basename="machine")
+router.register("moderation/machines", MachineModerationViewSet, basename="machine-moderation")
+router.register("bookings", BookingViewSet, basename="booking")
 
-urlpatterns = [*router.urls, *delivery_urlpatterns]
+urlpatterns = router.urls

@@ -7,14 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from cluster_platform.reference import validate_region_code
 from enterprises.models import SizeClass
 from services.models import Category, DeliveryMode, DemandStatus, OfferingRevision, OfferingStatus
-from services.selectors import (
-    OFFERING_ORDERINGS,
-    category_descendant_codes,
-    offering_filter,
-    offering_order,
-    offering_search,
-)
-from services.services import validate_industry_prefix
+from services.selectors.categories import category_descendant_codes
+from services.selectors.offerings import OFFERING_ORDERINGS, offering_filter, offering_order, offering_search
+from services.services.offerings import validate_industry_prefix
 
 
 class OfferingFilter(django_filters.FilterSet):

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from services.api.views import CategoryViewSet
+from services.api.views.catalog import CategoryViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False

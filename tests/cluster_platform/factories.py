@@ -32,3 +32,8 @@ class ClusterStaffFactory(factory.django.DjangoModelFactory):
     cluster = factory.SubFactory(ClusterFactory)
     user = factory.SubFactory(UserFactory)
     role = StaffRole.ADMIN
+
+
+def staff_member(cluster: Cluster, role: str = StaffRole.ADMIN) -> User:
+    """A new user on `cluster`'s agency staff in `role`: the one way tests make agency staff."""
+    return ClusterStaffFactory(cluster=cluster, role=role).user

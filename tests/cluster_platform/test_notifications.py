@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 
 from cluster_platform.models import Notification
-from cluster_platform.services import notification_send
+from cluster_platform.services import NotificationDraft, notification_send, notification_send_many
 from tests.cluster_platform.factories import ClusterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,103 @@ def test_notification_email_is_not_sent_when_the_transaction_rolls_back(django_c
             with transaction.atomic():
                 _send(user, "rolled-back", email=True)
                 raise RuntimeError("the surrounding decision failed")
+        except RuntimeError:
+            pass
+
+    assert mail.outbox == []
+    assert not Notification.objects.filter(user=user).exists()
+
+
+def _draft(user, key, **fields):
+    defaults = {"kind": "policy_eligible", "title": f"通知 {key}", "body": "正文", "email": user.email}
+    return NotificationDraft(user_id=user.pk, dedup_key=key, **{**defaults, **fields})
+
+
+def test_notification_send_many_creates_each_user_and_key_once_across_batches(
+    django_capture_on_commit_callbacks,
+):
+    users = [UserFactory() for _ in range(3)]
+    cluster = ClusterFactory()
+    _send(users[0], "already")  # notified before: skipped, not an error
+
+    drafts = [_draft(user, key, cluster_id=cluster.pk) for user in users for key in ("already", "new")]
+    with django_capture_on_commit_callbacks(execute=True):
+        created = notification_send_many(notifications=iter(drafts + drafts), batch_size=4)
+
+    assert created == 5
+    assert Notification.objects.count() == 6
+    assert set(Notification.objects.values_list("user_id", "dedup_key")) == {
+        (user.pk, key) for user in users for key in ("already", "new")
+    }
+    assert set(
+        Notification.objects.exclude(dedup_key="already", user=users[0]).values_list("cluster", flat=True)
+    ) == {cluster.pk}
+    # Only the five new notifications are emailed, once each.
+    assert sorted((message.to[0], message.subject) for message in mail.outbox) == sorted(
+        (user.email, f"通知 {key}")
+        for user in users
+        for key in ("already", "new")
+        if (user, key) != (users[0], "already")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_send_many(notifications=drafts) == 0
+    assert len(mail.outbox) == 5
+
+
+def test_notification_send_many_keeps_the_target_and_truncates_long_titles():
+    user, cluster = UserFactory(), ClusterFactory()
+
+    notification_send_many(
+        notifications=[
+            _draft(
+                user,
+                "k",
+                title="长" * 300,
+                target_type="cluster_platform.cluster",
+                target_id=str(cluster.pk),
+                email="",
+            )
+        ]
+    )
+
+    notification = Notification.objects.get(user=user)
+    assert len(notification.title) == 255
+    assert (notification.target_type, notification.target_id) == ("cluster_platform.cluster", str(cluster.pk))
+
+
+def test_notification_send_many_emails_after_commit_in_one_connection(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    users = [UserFactory() for _ in range(3)]
+    no_address = UserFactory(email="")
+    opened = []
+    original_open = EmailBackend.open
+    monkeypatch.setattr(EmailBackend, "open", lambda self: opened.append(self) or original_open(self))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        created = notification_send_many(notifications=[_draft(user, "k") for user in [*users, no_address]])
+        assert mail.outbox == []  # nothing leaves before the transaction commits
+
+    assert created == 4
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(user.email for user in users)
+    assert len(opened) == 1
+
+
+def test_notification_send_many_sends_nothing_when_the_transaction_rolls_back(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                notification_send_many(notifications=[_draft(user, "rolled-back")])
+                raise RuntimeError("the surrounding job failed")
         except RuntimeError:
             pass
 

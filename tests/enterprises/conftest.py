@@ -4,8 +4,8 @@ import pytest
 
 from cluster_platform.models import Cluster, StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
+from tests.enterprises.factories import member_user
 
 ROLES = ["anonymous", "other_staff", "sme", "partner", "viewer", "operator", "admin"]
 
@@ -39,15 +39,12 @@ class People:
 def people(db) -> People:
     cluster = ClusterFactory(slug="wuxi-iot")
     other = ClusterFactory(slug="gd-bags")
-    staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
-    sme_user, partner_user = UserFactory(), UserFactory()
-    sme = EnterpriseFactory(name="无锡感知科技有限公司", industry_code="C3983")
-    partner = EnterpriseFactory(name="无锡云服软件有限公司", industry_code="I6513")
-    EnterpriseUserFactory(enterprise=sme, user=sme_user)
-    EnterpriseUserFactory(enterprise=partner, user=partner_user)
-    MembershipFactory(cluster=cluster, enterprise=sme, role=MembershipRole.SME)
-    MembershipFactory(
-        cluster=cluster, enterprise=partner, role=MembershipRole.PARTNER, partner_tier="certified"
+    staff = {role: staff_member(cluster, role) for role in StaffRole.values}
+    sme_user, sme = member_user(
+        cluster, MembershipRole.SME, name="无锡感知科技有限公司", industry_code="C3983"
+    )
+    partner_user, partner = member_user(
+        cluster, MembershipRole.PARTNER, name="无锡云服软件有限公司", industry_code="I6513"
     )
     return People(
         cluster=cluster,
@@ -55,7 +52,7 @@ def people(db) -> People:
         admin=staff[StaffRole.ADMIN],
         operator=staff[StaffRole.OPERATOR],
         viewer=staff[StaffRole.VIEWER],
-        other_staff=ClusterStaffFactory(cluster=other, role=StaffRole.ADMIN).user,
+        other_staff=staff_member(other, StaffRole.ADMIN),
         sme_user=sme_user,
         sme=sme,
         partner_user=partner_user,

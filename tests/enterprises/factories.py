@@ -1,7 +1,10 @@
+from typing import NamedTuple
+
 import factory
 
 from cluster_platform.models import User
 from enterprises.models import (
+    Assessment,
     Enterprise,
     EnterpriseRole,
     EnterpriseUser,
@@ -46,18 +49,48 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     status = MembershipStatus.APPROVED
 
 
-def approved_member(cluster, role: str, **enterprise_fields) -> tuple[User, Enterprise]:
-    """A new user owning a new enterprise that is an approved member of `cluster` in `role`.
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
 
-    Partners join certified, so that they may publish at once.
+    cluster = factory.SubFactory(ClusterFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    questionnaire_version = "v1"
+    answers = factory.LazyFunction(dict)
+    score = 35
+    level = 1
+    dimension_scores = factory.LazyFunction(
+        lambda: {"foundation": 10, "operation": 10, "management": 10, "outcome": 5}
+    )
+    weakest_dimensions = factory.LazyFunction(lambda: ["operation"])
+
+
+class Member(NamedTuple):
+    """A user and the enterprise it owns (none for a user of no enterprise)."""
+
+    user: User
+    enterprise: Enterprise | None
+
+
+def member_user(
+    cluster,
+    role: str = MembershipRole.SME,
+    *,
+    status: str = MembershipStatus.APPROVED,
+    partner_tier: str | None = None,
+    **enterprise_fields,
+) -> Member:
+    """A new user owning a new enterprise that is a member of `cluster` in `role`: the one way
+    tests make an SME's or a partner's user.
+
+    Partners join certified unless told otherwise, so that they may publish at once.
     """
     user = UserFactory()
     enterprise = EnterpriseFactory(**enterprise_fields)
     EnterpriseUserFactory(user=user, enterprise=enterprise)
+    if partner_tier is None:
+        partner_tier = "certified" if role == MembershipRole.PARTNER else ""
     MembershipFactory(
-        cluster=cluster,
-        enterprise=enterprise,
-        role=role,
-        partner_tier="certified" if role == MembershipRole.PARTNER else "",
+        cluster=cluster, enterprise=enterprise, role=role, status=status, partner_tier=partner_tier
     )
-    return user, enterprise
+    return Member(user, enterprise)

@@ -5,8 +5,8 @@ import pytest
 from cluster_platform import staff as staff_services
 from cluster_platform.exceptions import Conflict
 from cluster_platform.models import ClusterStaff, StaffRole
-from enterprises import services
 from enterprises.models import Enterprise
+from enterprises.services.enterprises import enterprise_register
 from enterprises.uscc import uscc_compose
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
 from tests.utils import race
@@ -33,9 +33,7 @@ def test_concurrent_registrations_of_one_uscc_make_one_enterprise():
     users = [UserFactory(), UserFactory()]
     data = {"name": "并发测试有限公司", "region_code": "320214", "industry_code": "C39"}
 
-    results = race(
-        *[lambda user=user: services.enterprise_register(uscc=code, data=data, by=user) for user in users]
-    )
+    results = race(*[lambda user=user: enterprise_register(uscc=code, data=data, by=user) for user in users])
 
     assert sum(isinstance(result, Conflict) for result in results) == 1
     assert Enterprise.objects.filter(uscc=code).count() == 1

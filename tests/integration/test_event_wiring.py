@@ -4,20 +4,17 @@ changes re-score matching. Each goes through the real services and the in-proces
 import pytest
 
 from cluster_platform.models import Notification
-from enterprises.services import enterprise_update, membership_suspend
+from enterprises.services.enterprises import enterprise_update
+from enterprises.services.memberships import membership_suspend
 from matching.models import MatchRun, MatchRunTrigger, Recommendation
 from services.models import OfferingStatus
-from services.services import demand_transition, offering_approve, offering_withdraw
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
+from services.services.demands import demand_transition
+from services.services.offerings import offering_approve, offering_withdraw
+from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    partner_member,
-    sme_member,
-)
-from tests.policies.factories_eligibility import EligibilityPolicyFactory
+from tests.matching.factories import partner_member, sme_member
+from tests.policies.factories import PolicyFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +31,7 @@ def test_a_profile_edit_tells_the_enterprise_of_a_policy_it_now_qualifies_for(
 ):
     enterprise = EnterpriseFactory(region_code="320214", employees=800)
     owner = EnterpriseUserFactory(enterprise=enterprise).user
-    policy = EligibilityPolicyFactory(eligibility_rule=SMALL_IN_WUXI)
+    policy = PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI)
 
     with django_capture_on_commit_callbacks(execute=True):
         enterprise_update(enterprise=enterprise, data={"employees": 120}, by=owner)
@@ -45,12 +42,12 @@ def test_a_profile_edit_tells_the_enterprise_of_a_policy_it_now_qualifies_for(
 
 def test_suspending_a_membership_reevaluates_membership_rules(django_capture_on_commit_callbacks):
     cluster = ClusterFactory(slug="wuxi-iot")
-    staff = ClusterStaffFactory(cluster=cluster).user
+    staff = staff_member(cluster)
     enterprise = EnterpriseFactory(region_code="320214")
     owner = EnterpriseUserFactory(enterprise=enterprise).user
     membership = MembershipFactory(cluster=cluster, enterprise=enterprise)
-    outsiders_only = EligibilityPolicyFactory(
-        eligibility_rule={"not": {"fact": "cluster", "op": "member_of", "value": "wuxi-iot"}}
+    outsiders_only = PolicyFactory(
+        live=True, eligibility_rule={"not": {"fact": "cluster", "op": "member_of", "value": "wuxi-iot"}}
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -61,7 +58,7 @@ def test_suspending_a_membership_reevaluates_membership_rules(django_capture_on_
 
 def test_publishing_and_withdrawing_an_offering_rescore_matching(django_capture_on_commit_callbacks):
     cluster = ClusterFactory()
-    staff = ClusterStaffFactory(cluster=cluster).user
+    staff = staff_member(cluster)
     category = CategoryFactory(code="wiring-mes")
     sme = sme_member(cluster)
     partner = partner_member(cluster)
@@ -84,7 +81,7 @@ def test_publishing_and_withdrawing_an_offering_rescore_matching(django_capture_
 
 def test_a_cancelled_demand_loses_its_recommendations(django_capture_on_commit_callbacks):
     cluster = ClusterFactory()
-    staff = ClusterStaffFactory(cluster=cluster).user
+    staff = staff_member(cluster)
     category = CategoryFactory(code="wiring-erp")
     sme = sme_member(cluster)
     owner = EnterpriseUserFactory(enterprise=sme).user

@@ -4,9 +4,10 @@ import pytest
 
 from matching.models import MatchingWeights, MatchRun, Recommendation, RecommendationFeedback
 from services.models import Engagement, EngagementStatus
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
-from tests.enterprises.factories import approved_member
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory, RecommendationFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
+from tests.enterprises.factories import member_user
+from tests.matching.factories import RecommendationFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +17,10 @@ def people():
     cluster = ClusterFactory()
     result = {"cluster": cluster}
     for role in ("admin", "operator", "viewer"):
-        result[role] = ClusterStaffFactory(cluster=cluster, role=role).user
+        result[role] = staff_member(cluster, role)
     for name, role in (("sme", "sme"), ("other_sme", "sme"), ("partner", "partner")):
-        result[f"{name}_user"], result[name] = approved_member(cluster, role)
-    result["outsider_user"] = ClusterStaffFactory(cluster=ClusterFactory()).user
+        result[f"{name}_user"], result[name] = member_user(cluster, role)
+    result["outsider_user"] = staff_member(ClusterFactory())
     category = CategoryFactory(code="mes")
     result["offering"] = OfferingFactory(cluster=cluster, partner=result["partner"], category=category)
     result["demand"] = DemandFactory(cluster=cluster, sme=result["sme"], categories=[category])

@@ -11,8 +11,8 @@ from enterprises.assessment import (
     weakest_dimensions,
 )
 from enterprises.models import Assessment, Enterprise
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseUserFactory, MembershipFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
+from tests.enterprises.factories import EnterpriseUserFactory, MembershipFactory, member_user
 
 Q = questionnaire_load("v1")
 
@@ -113,21 +113,13 @@ def test_validation_names_the_field(given, field, fragment):
 @pytest.fixture
 def setting(db):
     cluster = ClusterFactory()
-    sme_user = UserFactory()
-    link = EnterpriseUserFactory(user=sme_user)
-    MembershipFactory(cluster=cluster, enterprise=link.enterprise, role="sme")
-    partner_user = UserFactory()
-    partner_link = EnterpriseUserFactory(user=partner_user)
-    MembershipFactory(
-        cluster=cluster, enterprise=partner_link.enterprise, role="partner", partner_tier="certified"
-    )
-    staff = {
-        role: ClusterStaffFactory(cluster=cluster, role=role).user for role in ("admin", "operator", "viewer")
-    }
+    sme_user, sme = member_user(cluster, "sme")
+    partner_user, _ = member_user(cluster, "partner")
+    staff = {role: staff_member(cluster, role) for role in ("admin", "operator", "viewer")}
     return {
         "cluster": cluster,
         "sme_user": sme_user,
-        "sme": link.enterprise,
+        "sme": sme,
         "partner_user": partner_user,
         **staff,
     }

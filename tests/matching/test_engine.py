@@ -4,10 +4,11 @@ import random
 
 import pytest
 
+from cluster_platform.text import content_terms
 from matching import engine as e
+from matching import explanations
 from matching.models import DEFAULT_WEIGHTS
 from matching.reference_scorer import ReferenceBM25, score_subject
-from matching.text import tokenize
 
 ONLY = {name: 0.0 for name in e.FEATURES}
 
@@ -108,11 +109,11 @@ def test_maturity_level_and_weakest_dimension():
 
 def test_text_is_bm25_scaled_to_the_best_offering():
     offerings = [
-        offering(text=tuple(tokenize("MES 生产管理系统 实施 排产"))),
-        offering(text=tuple(tokenize("直播 电商 营销 代运营"))),
-        offering(text=tuple(tokenize("MES 系统 选型 咨询"))),
+        offering(text=tuple(content_terms("MES 生产管理系统 实施 排产"))),
+        offering(text=tuple(content_terms("直播 电商 营销 代运营"))),
+        offering(text=tuple(content_terms("MES 系统 选型 咨询"))),
     ]
-    values = value("text", subject(text=tuple(tokenize("MES 排产"))), offerings)
+    values = value("text", subject(text=tuple(content_terms("MES 排产"))), offerings)
     assert values[0] == pytest.approx(1.0)
     assert values[1] == 0.0
     assert 0 < values[2] < 1
@@ -183,13 +184,13 @@ def test_explanation_carries_every_feature_biggest_first():
     o = offering(industries=("C39",), partner_region="320214", rating_bayes=4.7, rating_count=12)
     s = subject(industry_code="C3982", region_code="320214", categories=("mes",))
     (m,) = e.match([o], [s], DEFAULT_WEIGHTS, top_n=1)[0]
-    rows = e.explain(s, o, m.values, DEFAULT_WEIGHTS)
+    rows = explanations.explain(s, o, m.values, DEFAULT_WEIGHTS)
     assert {row["feature"] for row in rows} == set(e.FEATURES)
     assert [row["contribution"] for row in rows] == sorted(
         (row["contribution"] for row in rows), reverse=True
     )
     assert sum(row["contribution"] for row in rows) == pytest.approx(m.score, abs=1e-3)
-    line = e.explanation_line(rows)
+    line = explanations.explanation_line(rows)
     assert "category mes +0.20" in line
     assert "industry C39 +0.09" in line  # division level: 0.6 x 0.15
     reasons = {row["feature"]: row["reason"] for row in rows}

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from enterprises.assessment_services import assessment_submit
-from matching.engine import contributions_expand
+from enterprises.services.assessments import assessment_submit
+from matching.explanations import contributions_expand
 from matching.models import (
     FeedbackKind,
     MatchChunk,
@@ -25,14 +25,9 @@ from matching.services import (
 )
 from services.models import DemandStatus, OfferingStatus
 from tests.cluster_platform.factories import ClusterFactory, UserFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    partner_member,
-    sme_member,
-)
+from tests.matching.factories import partner_member, sme_member
 from tests.matching.test_assessment import answers
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -317,19 +312,19 @@ def test_event_run_respects_capacity_held_by_other_subjects(
 def test_demo_seed_is_idempotent(market):
     import io
 
+    from demo import matching as demo_matching
     from enterprises.models import Assessment
-    from matching import demo
 
     market["cluster"].slug = "wuxi-iot"
     market["cluster"].save()
-    demo.seed(stdout=io.StringIO())
+    demo_matching.seed(stdout=io.StringIO())
     assessments = Assessment.objects.count()
     runs = MatchRun.objects.filter(trigger="demo").count()
     rows = _rows()
     assert assessments == 4 + 2  # four SMEs, two of them assessed twice
     assert runs == 1
     assert rows
-    demo.seed(stdout=io.StringIO())
+    demo_matching.seed(stdout=io.StringIO())
     assert Assessment.objects.count() == assessments
     assert MatchRun.objects.filter(trigger="demo").count() == runs
     assert _rows() == rows

@@ -19,13 +19,8 @@ from matching.selectors import matching_inputs_load
 from matching.services import match_run_start
 from matching.tasks import match_runs_resume_task
 from tests.cluster_platform.factories import ClusterFactory
-from tests.matching.factories import (
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    partner_member,
-    sme_member,
-)
+from tests.matching.factories import partner_member, sme_member
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 pytestmark = [
     pytest.mark.worker,

@@ -1,13 +1,9 @@
 """Matching's rows in the isolation world: all in cluster A, none public."""
 
 from matching.models import FeedbackKind, MatchingWeights, MatchRun, MatchRunStatus, RecommendationFeedback
-from tests.matching.factories import (
-    AssessmentFactory,
-    CategoryFactory,
-    DemandFactory,
-    OfferingFactory,
-    RecommendationFactory,
-)
+from tests.enterprises.factories import AssessmentFactory
+from tests.matching.factories import RecommendationFactory
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
 
 
 def build(world) -> None:

@@ -1,12 +1,6 @@
 import pytest
 
-from tests.cluster_platform.factories import ClusterFactory, UserFactory
-
-
-@pytest.fixture
-def operator(db):
-    """A platform operator (superuser)."""
-    return UserFactory(is_superuser=True, is_staff=True)
+from tests.cluster_platform.factories import ClusterFactory
 
 
 @pytest.fixture

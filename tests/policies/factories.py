@@ -7,7 +7,11 @@ from policies.records import FIELDS, identity_key, search_document
 
 
 class PolicyFactory(factory.django.DjangoModelFactory):
-    """A published national library policy unless told otherwise; identity and search text derived."""
+    """A published national library policy unless told otherwise; identity and search text derived.
+
+    `live=True`: in validity and published a month ago, relative to today, with a benefit amount:
+    what the eligibility calculator and notifications consider (they read the date).
+    """
 
     class Meta:
         model = Policy
@@ -23,6 +27,14 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     full_text = "为推动中小企业数字化转型，制定本措施。"
     benefit_type = "subsidy"
     status = PolicyStatus.PUBLISHED
+
+    class Params:
+        live = factory.Trait(
+            published_on=factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30)),
+            valid_from=factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30)),
+            valid_until=factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365)),
+            max_amount=500_000,
+        )
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

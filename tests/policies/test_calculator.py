@@ -9,11 +9,16 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.settings import api_settings
 
-from policies.calculator import enterprise_policy_matches
+from policies.eligibility.calculator import enterprise_policy_matches
 from policies.models import PolicyLevel, PolicyStatus
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
-from tests.policies.factories_eligibility import EligibilityPolicyFactory
+from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
+from tests.enterprises.factories import (
+    EnterpriseFactory,
+    EnterpriseUserFactory,
+    MembershipFactory,
+    member_user,
+)
+from tests.policies.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +58,10 @@ def setting():
     owner = EnterpriseUserFactory(enterprise=enterprise).user
     MembershipFactory(cluster=wuxi, enterprise=enterprise, role="sme")
     MembershipFactory(cluster=other, enterprise=enterprise, role="sme")
-    make = EligibilityPolicyFactory
+
+    def make(**fields):
+        return PolicyFactory(live=True, **fields)
+
     make(
         title="national",
         eligibility_rule={"all": [SMALL]},
@@ -190,7 +198,7 @@ def test_query_count_does_not_grow_with_policies(setting, client_for, django_ass
     client = client_for(setting["owner"])
     client.get(url)
     for _ in range(20):
-        EligibilityPolicyFactory(eligibility_rule=SMALL)
+        PolicyFactory(live=True, eligibility_rule=SMALL)
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
 
@@ -207,7 +215,7 @@ def member_url(cluster, enterprise):
 
 @pytest.mark.parametrize("role", ["admin", "operator", "viewer"])
 def test_cluster_staff_see_an_sme_members_matches(setting, client_for, role):
-    staff = ClusterStaffFactory(cluster=setting["wuxi"], role=role).user
+    staff = staff_member(setting["wuxi"], role)
     response = client_for(staff).get(member_url(setting["wuxi"], setting["enterprise"]))
     assert response.status_code == 200
     eligible = titles(response.json()["eligible"])
@@ -217,15 +225,13 @@ def test_cluster_staff_see_an_sme_members_matches(setting, client_for, role):
 @pytest.mark.parametrize(
     ("who", "status"), [("anonymous", 401), ("member", 403), ("owner", 403), ("other_staff", 403)]
 )
-def test_member_matches_are_for_this_clusters_staff_only(
-    setting, client_for, member_user_factory, who, status
-):
+def test_member_matches_are_for_this_clusters_staff_only(setting, client_for, who, status):
     wuxi = setting["wuxi"]
     user = {
         "anonymous": None,
-        "member": member_user_factory(wuxi),
+        "member": member_user(wuxi).user,
         "owner": setting["owner"],
-        "other_staff": ClusterStaffFactory(cluster=setting["other"]).user,
+        "other_staff": staff_member(setting["other"]),
     }[who]
     response = client_for(user).get(member_url(wuxi, setting["enterprise"]))
     assert response.status_code == status
@@ -234,7 +240,7 @@ def test_member_matches_are_for_this_clusters_staff_only(
 
 def test_non_members_and_partners_answer_404(setting, client_for):
     wuxi = setting["wuxi"]
-    staff = ClusterStaffFactory(cluster=wuxi).user
+    staff = staff_member(wuxi)
     partner = MembershipFactory(cluster=wuxi, role="partner", partner_tier="certified").enterprise
     pending = MembershipFactory(cluster=wuxi, role="sme", status="pending").enterprise
     elsewhere = MembershipFactory(cluster=setting["other"], role="sme").enterprise
@@ -313,7 +319,7 @@ def _rest_framework():
 def test_a_malformed_stored_rule_is_skipped_not_fatal(setting):
     from policies.models import Policy
 
-    broken = EligibilityPolicyFactory(title="broken", eligibility_rule={})
+    broken = PolicyFactory(live=True, title="broken", eligibility_rule={})
     Policy.objects.filter(pk=broken.pk).update(eligibility_rule={"all": [{"fact": "employees"}]})
     matches = enterprise_policy_matches(enterprise=setting["enterprise"])
     listed = [

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from policies import demo
+from demo import policies as demo_policies
 from policies.models import Policy
 from tests.cluster_platform.factories import ClusterFactory
 
@@ -11,13 +11,13 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_policies_are_valid_and_seeding_twice_changes_nothing(client_for):
     wuxi = ClusterFactory(slug="wuxi-iot", region_code="320214")
-    demo.seed(stdout=io.StringIO())
-    mine = [record["title"] for record in [*demo.LIBRARY, *demo.LOCAL["wuxi-iot"]]]
+    demo_policies.seed(stdout=io.StringIO())
+    mine = [record["title"] for record in [*demo_policies.LIBRARY, *demo_policies.LOCAL["wuxi-iot"]]]
     assert Policy.objects.filter(title__in=mine).count() == len(mine)
     assert not Policy.objects.filter(cluster__slug="gd-bags").exists()  # no such cluster here
     stamps = dict(Policy.objects.values_list("id", "updated_at"))
     out = io.StringIO()
-    demo.seed(stdout=out)
+    demo_policies.seed(stdout=out)
     assert "policies: 0 created, 0 updated" in out.getvalue()
     assert dict(Policy.objects.values_list("id", "updated_at")) == stamps
     body = client_for(None).get(f"/api/v1/clusters/{wuxi.slug}/policies/", {"q": "物联网"}).json()

@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 
 from cluster_platform.models import Notification
-from policies import demo_rules
-from policies.calculator import enterprise_policy_matches
+from demo import policy_rules as demo_rules
+from policies.eligibility.calculator import enterprise_policy_matches
 from policies.models import Policy
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory

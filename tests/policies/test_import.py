@@ -12,7 +12,8 @@ from cluster_platform.models import AuditLog, StaffRole
 from policies.importing import ImportFileError, parse_file
 from policies.models import ImportJobStatus, Policy, PolicyImportJob, PolicyStatus
 from policies.services import policy_import_file, policy_import_job_run
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
+from tests.enterprises.factories import member_user
 
 pytestmark = pytest.mark.django_db
 
@@ -172,8 +173,10 @@ def test_an_unparsable_file_changes_nothing(content, file_format, reason):
     assert not Policy.objects.exists()
 
 
-def test_upload_runs_the_job_and_reports_progress(client_for, operator, django_capture_on_commit_callbacks):
-    client = client_for(operator)
+def test_upload_runs_the_job_and_reports_progress(
+    client_for, platform_operator, django_capture_on_commit_callbacks
+):
+    client = client_for(platform_operator)
     upload = SimpleUploadedFile(
         "policies.jsonl", _jsonl([*GOOD, GOOD[0] | {"level": "cosmic", "document_number": "x"}])
     )
@@ -194,20 +197,24 @@ def test_upload_runs_the_job_and_reports_progress(client_for, operator, django_c
 
 
 def test_an_unparsable_upload_fails_the_job_with_the_reason(
-    client_for, operator, django_capture_on_commit_callbacks
+    client_for, platform_operator, django_capture_on_commit_callbacks
 ):
     upload = SimpleUploadedFile("policies.xlsx", b"definitely not a workbook")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(operator).post("/api/v1/policy-imports/", {"file": upload}, format="multipart")
+        response = client_for(platform_operator).post(
+            "/api/v1/policy-imports/", {"file": upload}, format="multipart"
+        )
     assert response.status_code == 202
     job = PolicyImportJob.objects.get()
     assert job.status == ImportJobStatus.FAILED and "XLSX" in job.failure
     assert not Policy.objects.exists()
 
 
-def test_upload_of_an_unknown_file_type_is_refused(client_for, operator):
+def test_upload_of_an_unknown_file_type_is_refused(client_for, platform_operator):
     upload = SimpleUploadedFile("policies.pdf", b"%PDF-1.4")
-    response = client_for(operator).post("/api/v1/policy-imports/", {"file": upload}, format="multipart")
+    response = client_for(platform_operator).post(
+        "/api/v1/policy-imports/", {"file": upload}, format="multipart"
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "file"
     assert not PolicyImportJob.objects.exists()
 
@@ -215,7 +222,7 @@ def test_upload_of_an_unknown_file_type_is_refused(client_for, operator):
 def test_agency_import_creates_the_clusters_local_policies(
     client_for, wuxi_cluster, django_capture_on_commit_callbacks
 ):
-    admin = ClusterStaffFactory(cluster=wuxi_cluster, role=StaffRole.OPERATOR).user
+    admin = staff_member(wuxi_cluster, StaffRole.OPERATOR)
     client = client_for(admin)
     url = f"/api/v1/clusters/{wuxi_cluster.slug}/policy-imports/"
     with django_capture_on_commit_callbacks(execute=True):
@@ -234,12 +241,12 @@ def test_agency_import_creates_the_clusters_local_policies(
 
 
 @pytest.mark.parametrize("role", ["anonymous", "viewer", "sme", "other_admin"])
-def test_only_agency_writers_import_into_a_cluster(client_for, wuxi_cluster, member_user_factory, role):
+def test_only_agency_writers_import_into_a_cluster(client_for, wuxi_cluster, role):
     user = {
         "anonymous": None,
-        "viewer": ClusterStaffFactory(cluster=wuxi_cluster, role=StaffRole.VIEWER).user,
-        "sme": member_user_factory(wuxi_cluster),
-        "other_admin": ClusterStaffFactory(cluster=ClusterFactory()).user,
+        "viewer": staff_member(wuxi_cluster, StaffRole.VIEWER),
+        "sme": member_user(wuxi_cluster).user,
+        "other_admin": staff_member(ClusterFactory()),
     }[role]
     url = f"/api/v1/clusters/{wuxi_cluster.slug}/policy-imports/"
     upload = SimpleUploadedFile("local.jsonl", _jsonl(GOOD))
@@ -249,7 +256,7 @@ def test_only_agency_writers_import_into_a_cluster(client_for, wuxi_cluster, mem
 
 
 def test_platform_imports_are_for_operators_only(client_for, wuxi_cluster):
-    admin = ClusterStaffFactory(cluster=wuxi_cluster).user
+    admin = staff_member(wuxi_cluster)
     upload = SimpleUploadedFile("p.jsonl", _jsonl(GOOD))
     assert (
         client_for(admin).post("/api/v1/policy-imports/", {"file": upload}, format="multipart").status_code
@@ -280,16 +287,16 @@ def test_generated_policies_import_cleanly(tmp_path):
 
 
 def test_job_lists_query_count_does_not_grow_with_rows(
-    client_for, operator, wuxi_cluster, django_assert_max_num_queries
+    client_for, platform_operator, wuxi_cluster, django_assert_max_num_queries
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    staff = ClusterStaffFactory(cluster=wuxi_cluster).user
+    staff = staff_member(wuxi_cluster)
 
     def make_jobs(count):
         for index in range(count):
-            for cluster, user in ((None, operator), (wuxi_cluster, staff)):
+            for cluster, user in ((None, platform_operator), (wuxi_cluster, staff)):
                 PolicyImportJob.objects.create(
                     cluster=cluster,
                     created_by=user,
@@ -299,7 +306,7 @@ def test_job_lists_query_count_does_not_grow_with_rows(
                 )
 
     paths = [
-        (operator, "/api/v1/policy-imports/"),
+        (platform_operator, "/api/v1/policy-imports/"),
         (staff, f"/api/v1/clusters/{wuxi_cluster.slug}/policy-imports/"),
     ]
     make_jobs(2)

@@ -2,7 +2,8 @@ import pytest
 
 from cluster_platform.models import AuditLog, StaffRole
 from policies.models import Policy, PolicyStatus
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
+from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
+from tests.enterprises.factories import member_user
 from tests.policies.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,26 +53,28 @@ def test_cluster_view_shows_library_policies_covering_its_region_and_its_own(cli
     assert public == {str(p.id) for p in covering.values()} | {str(own.id)}
     assert not public & {str(p.id) for p in [*elsewhere, own_draft, other_local]}
 
-    viewer = ClusterStaffFactory(cluster=wuxi_cluster, role=StaffRole.VIEWER).user
+    viewer = staff_member(wuxi_cluster, StaffRole.VIEWER)
     assert _ids(client_for(viewer).get(url)) == public | {str(own_draft.id)}
     # Another cluster's draft is not even retrievable by id.
     assert client_for(viewer).get(f"{url}{other_local.id}/").status_code == 404
     assert client_for(None).get(f"{url}{own_draft.id}/").status_code == 404
 
 
-def test_platform_library_is_public_for_published_and_complete_for_operators(client_for, operator, cluster):
+def test_platform_library_is_public_for_published_and_complete_for_operators(
+    client_for, platform_operator, cluster
+):
     published, draft = PolicyFactory(), PolicyFactory(status=PolicyStatus.DRAFT)
     local = PolicyFactory(cluster=cluster)
     assert _ids(client_for(None).get("/api/v1/policies/")) == {str(published.id)}
-    assert _ids(client_for(operator).get("/api/v1/policies/")) == {str(published.id), str(draft.id)}
+    assert _ids(client_for(platform_operator).get("/api/v1/policies/")) == {str(published.id), str(draft.id)}
     assert client_for(None).get(f"/api/v1/policies/{draft.id}/").status_code == 404
     assert client_for(None).get(f"/api/v1/policies/{local.id}/").status_code == 404
     detail = client_for(None).get(f"/api/v1/policies/{published.id}/").json()
     assert detail["full_text"] and detail["region_name"]
 
 
-def test_operator_creates_and_publishes_a_library_policy(client_for, operator):
-    client = client_for(operator)
+def test_operator_creates_and_publishes_a_library_policy(client_for, platform_operator):
+    client = client_for(platform_operator)
     response = client.post("/api/v1/policies/", NEW_POLICY, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -86,12 +89,12 @@ def test_operator_creates_and_publishes_a_library_policy(client_for, operator):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "member", "cluster_admin"])
-def test_only_operators_write_the_library(client_for, cluster, member_user_factory, role):
+def test_only_operators_write_the_library(client_for, cluster, role):
     policy = PolicyFactory(status=PolicyStatus.DRAFT)
     user = {
         "anonymous": None,
-        "member": member_user_factory(cluster),
-        "cluster_admin": ClusterStaffFactory(cluster=cluster).user,
+        "member": member_user(cluster).user,
+        "cluster_admin": staff_member(cluster),
     }[role]
     client = client_for(user)
     expected = 401 if user is None else 403
@@ -118,16 +121,18 @@ def test_only_operators_write_the_library(client_for, cluster, member_user_facto
         ("level", "galactic"),
     ],
 )
-def test_bad_input_answers_a_field_error_and_writes_nothing(client_for, operator, field, value):
-    response = client_for(operator).post("/api/v1/policies/", NEW_POLICY | {field: value}, format="json")
+def test_bad_input_answers_a_field_error_and_writes_nothing(client_for, platform_operator, field, value):
+    response = client_for(platform_operator).post(
+        "/api/v1/policies/", NEW_POLICY | {field: value}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["type"] == "validation_error"
     assert {error["attr"].split(".")[0] for error in response.json()["errors"]} == {field}
     assert not Policy.objects.exists()
 
 
-def test_a_second_policy_with_the_same_issuer_and_number_conflicts(client_for, operator):
-    client = client_for(operator)
+def test_a_second_policy_with_the_same_issuer_and_number_conflicts(client_for, platform_operator):
+    client = client_for(platform_operator)
     assert client.post("/api/v1/policies/", NEW_POLICY, format="json").status_code == 201
     duplicate = NEW_POLICY | {"title": "另一个标题", "document_number": "新吴经发[2025]3号"}
     assert client.post("/api/v1/policies/", duplicate, format="json").status_code == 409
@@ -136,7 +141,7 @@ def test_a_second_policy_with_the_same_issuer_and_number_conflicts(client_for, o
 
 @pytest.mark.parametrize("role", ["admin", "operator"])
 def test_agency_staff_author_publish_and_audit_local_policies(client_for, wuxi_cluster, role):
-    user = ClusterStaffFactory(cluster=wuxi_cluster, role=role).user
+    user = staff_member(wuxi_cluster, role)
     client = client_for(user)
     url = f"/api/v1/clusters/{wuxi_cluster.slug}/policies/"
     created = client.post(url, NEW_POLICY, format="json")
@@ -154,15 +159,15 @@ def test_agency_staff_author_publish_and_audit_local_policies(client_for, wuxi_c
 
 
 @pytest.mark.parametrize("role", ["anonymous", "viewer", "sme", "partner", "outsider", "other_admin"])
-def test_others_cannot_write_local_policies(client_for, wuxi_cluster, member_user_factory, role):
+def test_others_cannot_write_local_policies(client_for, wuxi_cluster, role):
     draft = PolicyFactory(cluster=wuxi_cluster, status=PolicyStatus.DRAFT)
     user = {
         "anonymous": None,
-        "viewer": ClusterStaffFactory(cluster=wuxi_cluster, role=StaffRole.VIEWER).user,
-        "sme": member_user_factory(wuxi_cluster, role="sme"),
-        "partner": member_user_factory(wuxi_cluster, role="partner"),
+        "viewer": staff_member(wuxi_cluster, StaffRole.VIEWER),
+        "sme": member_user(wuxi_cluster, "sme").user,
+        "partner": member_user(wuxi_cluster, "partner").user,
         "outsider": UserFactory(),
-        "other_admin": ClusterStaffFactory(cluster=ClusterFactory()).user,
+        "other_admin": staff_member(ClusterFactory()),
     }[role]
     client = client_for(user)
     url = f"/api/v1/clusters/{wuxi_cluster.slug}/policies/"
@@ -178,7 +183,7 @@ def test_others_cannot_write_local_policies(client_for, wuxi_cluster, member_use
 
 def test_agency_staff_cannot_change_library_policies_through_their_cluster(client_for, wuxi_cluster):
     library = PolicyFactory()
-    client = client_for(ClusterStaffFactory(cluster=wuxi_cluster).user)
+    client = client_for(staff_member(wuxi_cluster))
     url = f"/api/v1/clusters/{wuxi_cluster.slug}/policies/{library.id}/"
     assert client.get(url).status_code == 200
     assert client.patch(url, {"title": "x"}, format="json").status_code == 404
@@ -211,9 +216,9 @@ def test_list_query_count_does_not_grow_with_rows(
     assert response.json()["count"] >= 12
 
 
-def test_operator_updates_expires_and_deletes_library_policies(client_for, operator):
+def test_operator_updates_expires_and_deletes_library_policies(client_for, platform_operator):
     policy = PolicyFactory()
-    client = client_for(operator)
+    client = client_for(platform_operator)
     url = f"/api/v1/policies/{policy.id}/"
     response = client.patch(
         url, {"summary": "补贴比例提高到30%。", "categories": ["subsidy", "subsidy"]}, format="json"
@@ -229,8 +234,8 @@ def test_operator_updates_expires_and_deletes_library_policies(client_for, opera
     assert not Policy.objects.exists()
 
 
-def test_status_is_not_set_through_create_or_update(client_for, operator):
-    response = client_for(operator).post(
+def test_status_is_not_set_through_create_or_update(client_for, platform_operator):
+    response = client_for(platform_operator).post(
         "/api/v1/policies/", NEW_POLICY | {"status": "published"}, format="json"
     )
     assert response.status_code == 201 and response.json()["status"] == "draft"

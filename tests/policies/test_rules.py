@@ -7,7 +7,11 @@ import pytest
 from django.utils import translation
 
 from policies.generation import make_rule
-from policies.rules import evaluate, explain, facts_from_profile, required_facts, validate_rule, years_between
+from policies.rules.catalogue import required_facts
+from policies.rules.evaluation import evaluate
+from policies.rules.explanation import explain
+from policies.rules.profile import facts_from_profile, years_between
+from policies.rules.validation import validate_rule
 
 TODAY = date(2026, 11, 26)
 

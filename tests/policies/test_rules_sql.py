@@ -10,16 +10,13 @@ from hypothesis import strategies as st
 
 from enterprises.models import Enterprise, Membership
 from enterprises.uscc import uscc_compose
-from policies.rules import (
-    SIZE_CLASSES,
-    RuleSet,
-    compile_rule,
-    evaluate,
-    explain,
-    facts_from_profile,
-    validate_rule,
-)
-from policies.rules_sql import _compile, annotations_for, eligible_enterprises
+from policies.rules.catalogue import SIZE_CLASSES
+from policies.rules.evaluation import compile_rule, evaluate
+from policies.rules.explanation import explain
+from policies.rules.profile import facts_from_profile
+from policies.rules.ruleset import RuleSet
+from policies.rules.sql import annotations_for, compile_filters, eligible_enterprises
+from policies.rules.validation import validate_rule
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory, MembershipFactory
 
@@ -245,9 +242,9 @@ def test_python_and_sql_agree_on_random_rules_and_profiles(batch, rule_batch):
             assert sql_ids(rule, scope) == expected_true, rule
             # The "definitely false" half agrees as well, so `not` composes soundly.
             annotated = scope.annotate(**annotations_for(rule, TODAY))
-            assert set(annotated.filter(_compile(rule)[1]).values_list("id", flat=True)) == expected_false, (
-                rule
-            )
+            assert (
+                set(annotated.filter(compile_filters(rule)[1]).values_list("id", flat=True)) == expected_false
+            ), rule
     finally:
         Membership.objects.filter(enterprise_id__in=list(facts)).delete()
         Enterprise.objects.filter(id__in=list(facts)).delete()

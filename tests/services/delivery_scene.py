@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from cluster_platform.models import Cluster, StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
 from services.models import Machine, Offering
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import approved_member
-from tests.services.factories_delivery import MachineFactory, PublishedOfferingFactory
+from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
+from tests.enterprises.factories import member_user
+from tests.services.factories import MachineFactory, OfferingFactory
 
 ROLES = [
     "anonymous",
@@ -61,12 +61,12 @@ class Scene:
 
 def build_scene(*, capacity: int = 2, slug: str | None = None) -> Scene:
     cluster = ClusterFactory(**({"slug": slug} if slug else {}))
-    staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
-    sme_user, sme = approved_member(cluster, MembershipRole.SME)
-    other_sme_user, other_sme = approved_member(cluster, MembershipRole.SME)
-    partner_user, partner = approved_member(cluster, MembershipRole.PARTNER, industry_code="I65")
-    other_partner_user, other_partner = approved_member(cluster, MembershipRole.PARTNER, industry_code="I65")
-    offering = PublishedOfferingFactory(cluster=cluster, partner=partner, capacity=capacity, membership=False)
+    staff = {role: staff_member(cluster, role) for role in StaffRole.values}
+    sme_user, sme = member_user(cluster, MembershipRole.SME)
+    other_sme_user, other_sme = member_user(cluster, MembershipRole.SME)
+    partner_user, partner = member_user(cluster, MembershipRole.PARTNER, industry_code="I65")
+    other_partner_user, other_partner = member_user(cluster, MembershipRole.PARTNER, industry_code="I65")
+    offering = OfferingFactory(cluster=cluster, partner=partner, capacity=capacity)
     machine = MachineFactory(cluster=cluster, partner=partner)
     return Scene(
         cluster=cluster,

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from services.models import Booking
 from tests.services.delivery_scene import ROLES, build_scene
-from tests.services.factories_delivery import BookingFactory, MachineFactory, local_slot
+from tests.services.factories import BookingFactory, MachineFactory, local_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_machine_of_another_cluster_cannot_be_booked(client_for, scene):
 
 def test_service_refuses_a_machine_that_went_offline_meanwhile(scene):
     from cluster_platform.exceptions import Conflict
-    from services.services_delivery import booking_create
+    from services.services.bookings import booking_create
 
     start, end = local_slot(3, 9)
     stale = scene.machine

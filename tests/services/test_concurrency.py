@@ -5,9 +5,14 @@ import pytest
 from cluster_platform.exceptions import InvalidTransition
 from cluster_platform.models import AuditLog
 from services.models import Category, OfferingRevision, OfferingStatus, RevisionStatus
-from services.services import offering_approve, offering_reject, offering_revision_approve, offering_update
+from services.services.offerings import (
+    offering_approve,
+    offering_reject,
+    offering_revision_approve,
+    offering_update,
+)
 from services.taxonomy import category_tree_sync
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
 from tests.enterprises.factories import EnterpriseFactory
 from tests.services.factories import OfferingFactory
 from tests.utils import race
@@ -31,7 +36,7 @@ def _outcomes(results):
 
 def test_approve_and_reject_race_one_wins():
     cluster = ClusterFactory()
-    admin, operator = ClusterStaffFactory(cluster=cluster).user, ClusterStaffFactory(cluster=cluster).user
+    admin, operator = staff_member(cluster), staff_member(cluster)
     offering = OfferingFactory(cluster=cluster, partner=EnterpriseFactory(), status=OfferingStatus.PENDING)
 
     outcomes = _outcomes(
@@ -48,7 +53,7 @@ def test_approve_and_reject_race_one_wins():
 
 def test_edit_racing_a_revision_approval_leaves_one_pending_or_applied():
     cluster = ClusterFactory()
-    admin = ClusterStaffFactory(cluster=cluster).user
+    admin = staff_member(cluster)
     offering = OfferingFactory(cluster=cluster, partner=EnterpriseFactory(), title="设备上云")
     _offering, revision = offering_update(offering=offering, changes={"title": "设备上云服务"}, by=None)
 

@@ -7,10 +7,11 @@ import pytest
 from cluster_platform.exceptions import Conflict
 from enterprises.models import MembershipRole
 from services.models import Booking, Engagement
-from services.services_delivery import booking_create, engagement_transition
-from tests.enterprises.factories import approved_member
+from services.services.bookings import booking_create
+from services.services.engagements import engagement_transition
+from tests.enterprises.factories import member_user
 from tests.services.delivery_scene import build_scene
-from tests.services.factories_delivery import EngagementFactory, local_slot
+from tests.services.factories import EngagementFactory, local_slot
 from tests.utils import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_concurrent_accepts_cannot_exceed_capacity():
     scene = build_scene(capacity=1)
     requests = [
-        EngagementFactory(offering=scene.offering, sme=approved_member(scene.cluster, MembershipRole.SME)[1])
+        EngagementFactory(offering=scene.offering, sme=member_user(scene.cluster, MembershipRole.SME)[1])
         for _ in range(6)
     ]
 
@@ -40,7 +41,7 @@ def test_concurrent_accepts_cannot_exceed_capacity():
 
 def test_twenty_concurrent_conflicting_bookings_exactly_one_wins():
     scene = build_scene()
-    smes = [approved_member(scene.cluster, MembershipRole.SME) for _ in range(4)]
+    smes = [member_user(scene.cluster, MembershipRole.SME) for _ in range(4)]
     base_start, _ = local_slot(5, 10)
     # Twenty different slots that all cover 11:00-11:30, so any two of them overlap.
     slots = [
@@ -70,7 +71,7 @@ def test_twenty_concurrent_conflicting_bookings_exactly_one_wins():
 
 def test_concurrent_bookings_of_disjoint_slots_all_succeed():
     scene = build_scene()
-    sme_user, sme = approved_member(scene.cluster, MembershipRole.SME)
+    sme_user, sme = member_user(scene.cluster, MembershipRole.SME)
     day_start, _ = local_slot(6, 8)
     results = race(
         *[

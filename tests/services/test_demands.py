@@ -59,13 +59,15 @@ def test_bad_demand_input_is_a_field_error_and_writes_nothing(client_for, cluste
 
 
 @pytest.mark.parametrize("who", ["anonymous", "partner", "admin", "outsider"])
-def test_only_smes_post_demands(client_for, cluster, partner, outsider, staff, who):
-    user = {"anonymous": None, "partner": partner.user, "outsider": outsider.user}.get(who) or staff.get(who)
+def test_only_smes_post_demands(client_for, cluster, partner, outsider, actor, who):
+    user = actor(who)
     assert client_for(user).post(url(cluster), payload(), format="json").status_code in (401, 403)
     assert not Demand.objects.exists()
 
 
-def test_visibility_and_contact_details(client_for, api_client, cluster, sme, other_sme, partner, staff):
+def test_visibility_and_contact_details(
+    client_for, api_client, cluster, sme, other_sme, partner, agency_viewer
+):
     private = DemandFactory(cluster=cluster, sme=sme.enterprise, title="私有需求")
     shown = DemandFactory(cluster=cluster, sme=sme.enterprise, title="公开需求", visible_to_partners=True)
     closed = DemandFactory(
@@ -81,7 +83,7 @@ def test_visibility_and_contact_details(client_for, api_client, cluster, sme, ot
     assert status == 200 and set(rows) == {str(private.id), str(shown.id), str(closed.id)}
     assert all("sme_contact" in row for row in rows.values())
 
-    status, rows = listed(staff["viewer"])
+    status, rows = listed(agency_viewer)
     assert set(rows) == {str(private.id), str(shown.id), str(closed.id)}
     assert rows[str(shown.id)]["sme_contact"]["contact_email"] == "wang@example.com"
 
@@ -98,7 +100,7 @@ def test_visibility_and_contact_details(client_for, api_client, cluster, sme, ot
     assert api_client.get(url(cluster)).status_code in (401, 403)
 
 
-def test_status_machine(client_for, cluster, sme, staff):
+def test_status_machine(client_for, cluster, sme, agency_operator):
     demand = DemandFactory(cluster=cluster, sme=sme.enterprise)
     client = client_for(sme.user)
     response = client.post(url(cluster, demand.id, "start"))
@@ -113,17 +115,15 @@ def test_status_machine(client_for, cluster, sme, staff):
     assert not AuditLog.objects.exists()  # the SME's own moves are not agency decisions
 
     other = DemandFactory(cluster=cluster, sme=sme.enterprise)
-    response = client_for(staff["operator"]).post(url(cluster, other.id, "cancel"))
+    response = client_for(agency_operator).post(url(cluster, other.id, "cancel"))
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert AuditLog.objects.get().action == "demand.cancel"
 
 
 @pytest.mark.parametrize("who", ["partner", "other_sme", "viewer", "anonymous"])
-def test_others_cannot_move_or_edit_a_demand(client_for, cluster, sme, other_sme, partner, staff, who):
+def test_others_cannot_move_or_edit_a_demand(client_for, cluster, sme, other_sme, partner, actor, who):
     demand = DemandFactory(cluster=cluster, sme=sme.enterprise, visible_to_partners=True)
-    user = {"partner": partner.user, "other_sme": other_sme.user, "anonymous": None}.get(who) or staff.get(
-        who
-    )
+    user = actor(who)
     client = client_for(user)
     assert client.post(url(cluster, demand.id, "cancel")).status_code in (401, 403, 404)
     assert client.patch(url(cluster, demand.id), {"title": "改"}, format="json").status_code in (
@@ -149,7 +149,7 @@ def test_sme_edits_its_open_demand(client_for, cluster, sme):
     assert demand.budget_min is None
 
 
-def test_filters_and_ordering(client_for, cluster, sme, staff):
+def test_filters_and_ordering(client_for, cluster, sme, agency_admin):
     from datetime import date
 
     erp = DemandFactory(cluster=cluster, sme=sme.enterprise, deadline=date(2027, 6, 1))
@@ -157,7 +157,7 @@ def test_filters_and_ordering(client_for, cluster, sme, staff):
     gateway = DemandFactory(cluster=cluster, sme=sme.enterprise, deadline=date(2027, 2, 1))
     gateway.categories.set(["device-connectivity"])
     done = DemandFactory(cluster=cluster, sme=sme.enterprise, status=DemandStatus.CLOSED)
-    client = client_for(staff["admin"])
+    client = client_for(agency_admin)
 
     def ids(**params):
         return [row["id"] for row in client.get(url(cluster), params).json()["results"]]
@@ -170,9 +170,9 @@ def test_filters_and_ordering(client_for, cluster, sme, staff):
 
 
 def test_demand_list_query_count_does_not_grow(
-    client_for, cluster, sme, staff, django_assert_max_num_queries
+    client_for, cluster, sme, agency_admin, django_assert_max_num_queries
 ):
-    client = client_for(staff["admin"])
+    client = client_for(agency_admin)
 
     def add(count):
         for _ in range(count):

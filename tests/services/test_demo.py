@@ -4,8 +4,8 @@ import io
 
 import pytest
 
+from demo.catalog import seed
 from enterprises.models import MembershipRole
-from services.demo import seed
 from services.models import Demand, Offering, OfferingStatus
 from tests.cluster_platform.factories import ClusterFactory
 from tests.enterprises.factories import EnterpriseFactory, MembershipFactory

@@ -2,9 +2,9 @@ import pytest
 
 from cluster_platform.models import AuditLog, Notification
 from services.models import Engagement, EngagementEvent
-from services.services_delivery import engagement_transition
+from services.services.engagements import engagement_transition
 from tests.services.delivery_scene import ROLES, build_scene
-from tests.services.factories_delivery import EngagementFactory, PublishedOfferingFactory
+from tests.services.factories import EngagementFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -193,9 +193,7 @@ def test_transition_permissions_per_role_leave_no_trace(client_for, scene, actio
 
 def test_each_side_sees_its_own_engagements_and_the_agency_all(client_for, scene):
     mine = EngagementFactory(offering=scene.offering, sme=scene.sme)
-    theirs_offering = PublishedOfferingFactory(
-        cluster=scene.cluster, partner=scene.other_partner, membership=False
-    )
+    theirs_offering = OfferingFactory(cluster=scene.cluster, partner=scene.other_partner, capacity=2)
     theirs = EngagementFactory(offering=theirs_offering, sme=scene.other_sme)
 
     def ids(user):
@@ -244,10 +242,8 @@ def test_bad_requests_are_field_errors_and_write_nothing(client_for, scene, body
 
 
 def test_unpublished_or_foreign_offerings_cannot_be_requested(client_for, scene):
-    draft = PublishedOfferingFactory(
-        cluster=scene.cluster, partner=scene.partner, status="draft", membership=False
-    )
-    foreign = PublishedOfferingFactory()
+    draft = OfferingFactory(cluster=scene.cluster, partner=scene.partner, status="draft", capacity=2)
+    foreign = OfferingFactory(partner_membership=True, capacity=2)
     for offering in (draft, foreign):
         response = _request(client_for, scene, offering=str(offering.pk))
         assert response.status_code == 400
@@ -292,7 +288,7 @@ def test_accept_beyond_capacity_is_refused(client_for):
 
 
 def test_service_signature_used_by_matching(scene):
-    from services.services import engagement_request
+    from services.services.engagements import engagement_request
 
     engagement = engagement_request(
         cluster=scene.cluster, offering=scene.offering, sme=scene.sme, by=scene.sme_user, message="来自推荐"

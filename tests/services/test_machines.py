@@ -6,7 +6,7 @@ from django.utils import timezone
 from cluster_platform.models import AuditLog
 from services.models import Machine
 from tests.services.delivery_scene import ROLES, build_scene
-from tests.services.factories_delivery import MachineFactory
+from tests.services.factories import MachineFactory
 
 pytestmark = pytest.mark.django_db
 

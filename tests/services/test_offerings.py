@@ -4,6 +4,7 @@ import pytest
 
 from cluster_platform.models import AuditLog
 from services.models import Offering, OfferingRevision, OfferingStatus, RevisionStatus
+from tests.enterprises.factories import member_user
 from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,15 +95,15 @@ def test_price_models_store_consistent_ranges(client_for, cluster, partner):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "sme", "outsider", "viewer", "admin"])
-def test_only_partners_create_offerings(client_for, cluster, sme, outsider, staff, who):
-    user = {"anonymous": None, "sme": sme.user, "outsider": outsider.user}.get(who) or staff.get(who)
+def test_only_partners_create_offerings(client_for, cluster, sme, outsider, actor, who):
+    user = actor(who)
     response = client_for(user).post(url(cluster), valid_payload(), format="json")
     assert response.status_code in (401, 403)
     assert not Offering.objects.exists()
 
 
-def test_pending_partner_membership_cannot_publish(client_for, cluster, member_user_factory):
-    user = member_user_factory(cluster, role="partner", status="pending")
+def test_pending_partner_membership_cannot_publish(client_for, cluster):
+    user = member_user(cluster, "partner", status="pending").user
     response = client_for(user).post(url(cluster), valid_payload(), format="json")
     assert response.status_code == 403
     assert not Offering.objects.exists()
@@ -121,7 +122,7 @@ def _draft(client, cluster):
     return client.post(url(cluster), valid_payload(), format="json").json()["id"]
 
 
-def test_review_workflow_publishes_and_audits(client_for, cluster, partner, staff, api_client):
+def test_review_workflow_publishes_and_audits(client_for, cluster, partner, agency_operator, api_client):
     client = client_for(partner.user)
     offering_id = _draft(client, cluster)
     assert api_client.get(url(cluster, offering_id)).status_code == 404  # a draft is not public
@@ -130,18 +131,18 @@ def test_review_workflow_publishes_and_audits(client_for, cluster, partner, staf
     assert response.status_code == 200 and response.json()["status"] == "pending"
     assert response.json()["submitted_at"] is not None
 
-    response = client_for(staff["operator"]).post(url(cluster, offering_id, "approve"))
+    response = client_for(agency_operator).post(url(cluster, offering_id, "approve"))
     assert response.status_code == 200 and response.json()["status"] == "published"
     public = api_client.get(url(cluster, offering_id))
     assert public.status_code == 200
     assert "decision_reason" not in public.json() and "pending_revision" not in public.json()
     entry = AuditLog.objects.get(action="offering.approve")
-    assert entry.cluster == cluster and entry.actor == staff["operator"] and entry.target_id == offering_id
+    assert entry.cluster == cluster and entry.actor == agency_operator and entry.target_id == offering_id
     assert entry.before == {"status": "pending"} and entry.after == {"status": "published"}
 
 
-def test_rejection_needs_a_reason_and_the_partner_may_resubmit(client_for, cluster, partner, staff):
-    client, agency = client_for(partner.user), client_for(staff["admin"])
+def test_rejection_needs_a_reason_and_the_partner_may_resubmit(client_for, cluster, partner, agency_admin):
+    client, agency = client_for(partner.user), client_for(agency_admin)
     offering_id = _draft(client, cluster)
     client.post(url(cluster, offering_id, "submit"))
 
@@ -162,8 +163,8 @@ def test_rejection_needs_a_reason_and_the_partner_may_resubmit(client_for, clust
     assert client.post(url(cluster, offering_id, "submit")).json()["status"] == "pending"
 
 
-def test_invalid_transitions_are_409_naming_the_allowed_ones(client_for, cluster, partner, staff):
-    client, agency = client_for(partner.user), client_for(staff["admin"])
+def test_invalid_transitions_are_409_naming_the_allowed_ones(client_for, cluster, partner, agency_admin):
+    client, agency = client_for(partner.user), client_for(agency_admin)
     offering_id = _draft(client, cluster)
     response = agency.post(url(cluster, offering_id, "approve"))
     assert response.status_code == 409
@@ -179,7 +180,7 @@ def test_invalid_transitions_are_409_naming_the_allowed_ones(client_for, cluster
     assert Offering.objects.get(pk=offering_id).title == "MES制造执行系统实施"
 
 
-def test_withdraw_and_resubmit(client_for, cluster, partner, staff, api_client):
+def test_withdraw_and_resubmit(client_for, cluster, partner, api_client):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise)
     client = client_for(partner.user)
     assert client.post(url(cluster, offering.id, "withdraw")).json()["status"] == "withdrawn"
@@ -188,9 +189,9 @@ def test_withdraw_and_resubmit(client_for, cluster, partner, staff, api_client):
     assert client.post(url(cluster, offering.id, "submit")).json()["status"] == "pending"
 
 
-def test_agency_takes_an_offering_down_with_a_reason(client_for, cluster, partner, staff):
+def test_agency_takes_an_offering_down_with_a_reason(client_for, cluster, partner, agency_operator):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise)
-    agency = client_for(staff["operator"])
+    agency = client_for(agency_operator)
     assert agency.post(url(cluster, offering.id, "withdraw"), {}, format="json").status_code == 400
     response = agency.post(url(cluster, offering.id, "withdraw"), {"reason": "资质过期"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
@@ -203,15 +204,10 @@ def test_agency_takes_an_offering_down_with_a_reason(client_for, cluster, partne
 @pytest.mark.parametrize("who", ["anonymous", "sme", "other_partner", "viewer", "outsider"])
 @pytest.mark.parametrize("action", ["approve", "reject", "withdraw"])
 def test_decisions_are_refused_to_non_deciders(
-    client_for, cluster, partner, other_partner, sme, outsider, staff, who, action
+    client_for, cluster, partner, other_partner, sme, outsider, actor, who, action
 ):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise, status=OfferingStatus.PENDING)
-    user = {
-        "anonymous": None,
-        "sme": sme.user,
-        "other_partner": other_partner.user,
-        "outsider": outsider.user,
-    }.get(who) or staff.get(who)
+    user = actor(who)
     response = client_for(user).post(url(cluster, offering.id, action), {"reason": "x"}, format="json")
     assert response.status_code in (401, 403, 404)
     offering.refresh_from_db()
@@ -220,11 +216,9 @@ def test_decisions_are_refused_to_non_deciders(
 
 
 @pytest.mark.parametrize("who", ["other_partner", "sme", "admin", "anonymous"])
-def test_only_the_owner_edits_or_submits(client_for, cluster, partner, other_partner, sme, staff, who):
+def test_only_the_owner_edits_or_submits(client_for, cluster, partner, other_partner, sme, actor, who):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise, status=OfferingStatus.PUBLISHED)
-    user = {"other_partner": other_partner.user, "sme": sme.user, "anonymous": None}.get(who) or staff.get(
-        who
-    )
+    user = actor(who)
     client = client_for(user)
     assert client.patch(url(cluster, offering.id), {"title": "被篡改"}, format="json").status_code in (
         401,
@@ -235,7 +229,7 @@ def test_only_the_owner_edits_or_submits(client_for, cluster, partner, other_par
     assert offering.title != "被篡改"
 
 
-def test_editing_a_published_offering_goes_to_review(client_for, cluster, partner, staff, api_client):
+def test_editing_a_published_offering_goes_to_review(client_for, cluster, partner, agency_admin, api_client):
     offering = OfferingFactory(
         cluster=cluster, partner=partner.enterprise, title="设备上云服务", summary="PLC数据采集"
     )
@@ -256,7 +250,7 @@ def test_editing_a_published_offering_goes_to_review(client_for, cluster, partne
         pending.data["title"] == "设备上云与预测性维护" and pending.data["summary"] == "PLC与传感器数据采集"
     )
 
-    agency = client_for(staff["admin"])
+    agency = client_for(agency_admin)
     shown = agency.get(f"/api/v1/clusters/{cluster.slug}/offering-revisions/{pending.id}/").json()
     assert shown["changes"]["title"] == {"current": "设备上云服务", "proposed": "设备上云与预测性维护"}
     response = agency.post(f"/api/v1/clusters/{cluster.slug}/offering-revisions/{pending.id}/approve/")
@@ -281,11 +275,11 @@ def test_reverting_a_pending_change_leaves_nothing_to_review(client_for, cluster
     assert not OfferingRevision.objects.filter(status=RevisionStatus.PENDING).exists()
 
 
-def test_rejected_revision_leaves_the_offering_as_approved(client_for, cluster, partner, staff):
+def test_rejected_revision_leaves_the_offering_as_approved(client_for, cluster, partner, agency_operator):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise, title="MES实施")
     client_for(partner.user).patch(url(cluster, offering.id), {"price_model": "free"}, format="json")
     revision = OfferingRevision.objects.get()
-    agency = client_for(staff["operator"])
+    agency = client_for(agency_operator)
     revisions_url = f"/api/v1/clusters/{cluster.slug}/offering-revisions/{revision.id}/"
     assert agency.post(revisions_url + "reject/", {}, format="json").status_code == 400
     response = agency.post(revisions_url + "reject/", {"reason": "免费服务需另行备案"}, format="json")
@@ -305,7 +299,7 @@ def test_invalid_revision_is_a_field_error_and_writes_nothing(client_for, cluste
     assert not OfferingRevision.objects.exists()
 
 
-def test_visibility_by_role(client_for, api_client, cluster, partner, other_partner, staff):
+def test_visibility_by_role(client_for, api_client, cluster, partner, other_partner, agency_viewer):
     published = OfferingFactory(cluster=cluster, partner=partner.enterprise)
     draft = OfferingFactory(cluster=cluster, partner=partner.enterprise, status=OfferingStatus.DRAFT)
     rejected = OfferingFactory(cluster=cluster, partner=partner.enterprise, status=OfferingStatus.REJECTED)
@@ -317,12 +311,12 @@ def test_visibility_by_role(client_for, api_client, cluster, partner, other_part
     assert ids(api_client) == {str(published.id)}
     assert ids(client_for(other_partner.user)) == {str(published.id)}
     assert ids(client_for(partner.user)) == {str(published.id), str(draft.id), str(rejected.id)}
-    assert ids(client_for(staff["viewer"])) == {str(published.id), str(draft.id), str(rejected.id)}
+    assert ids(client_for(agency_viewer)) == {str(published.id), str(draft.id), str(rejected.id)}
     assert client_for(other_partner.user).get(url(cluster, draft.id)).status_code == 404
 
 
 def test_moderation_queue_lists_pending_offerings_and_revisions_oldest_first(
-    client_for, cluster, partner, staff
+    client_for, cluster, partner, agency_viewer
 ):
     client = client_for(partner.user)
     first = _draft(client, cluster)
@@ -332,7 +326,7 @@ def test_moderation_queue_lists_pending_offerings_and_revisions_oldest_first(
     OfferingFactory(cluster=cluster, partner=partner.enterprise, status=OfferingStatus.DRAFT)
 
     queue_url = f"/api/v1/clusters/{cluster.slug}/moderation/offerings/"
-    response = client_for(staff["viewer"]).get(queue_url)
+    response = client_for(agency_viewer).get(queue_url)
     assert response.status_code == 200
     rows = response.json()["results"]
     assert [(row["kind"], row["offering"]["id"]) for row in rows] == [
@@ -344,9 +338,9 @@ def test_moderation_queue_lists_pending_offerings_and_revisions_oldest_first(
 
 
 def test_offering_list_query_count_does_not_grow(
-    client_for, cluster, partner, staff, django_assert_max_num_queries
+    client_for, cluster, partner, agency_admin, django_assert_max_num_queries
 ):
-    client = client_for(staff["admin"])
+    client = client_for(agency_admin)
     for _ in range(2):
         OfferingFactory(cluster=cluster, partner=partner.enterprise, tags=["MES"])
     with django_assert_max_num_queries(12) as small:
@@ -360,9 +354,9 @@ def test_offering_list_query_count_does_not_grow(
 
 
 def test_moderation_queue_query_count_does_not_grow(
-    client_for, cluster, partner, staff, django_assert_max_num_queries
+    client_for, cluster, partner, agency_admin, django_assert_max_num_queries
 ):
-    client = client_for(staff["admin"])
+    client = client_for(agency_admin)
     for _ in range(2):
         OfferingFactory(cluster=cluster, partner=partner.enterprise, status=OfferingStatus.PENDING)
     with django_assert_max_num_queries(12) as small:
@@ -377,26 +371,26 @@ def test_moderation_queue_query_count_does_not_grow(
 
 
 def test_revisions_are_seen_by_their_partner_and_the_agency(
-    client_for, cluster, partner, other_partner, sme, staff
+    client_for, cluster, partner, other_partner, sme, agency_viewer
 ):
     offering = OfferingFactory(cluster=cluster, partner=partner.enterprise)
     client_for(partner.user).patch(url(cluster, offering.id), {"title": "新标题"}, format="json")
     revisions_url = f"/api/v1/clusters/{cluster.slug}/offering-revisions/"
     assert client_for(partner.user).get(revisions_url).json()["count"] == 1
-    assert client_for(staff["viewer"]).get(revisions_url).json()["count"] == 1
+    assert client_for(agency_viewer).get(revisions_url).json()["count"] == 1
     assert client_for(other_partner.user).get(revisions_url).json()["count"] == 0
     assert client_for(sme.user).get(revisions_url).status_code == 403
     revision = OfferingRevision.objects.get()
-    response = client_for(staff["viewer"]).post(f"{revisions_url}{revision.id}/approve/")
+    response = client_for(agency_viewer).post(f"{revisions_url}{revision.id}/approve/")
     assert response.status_code == 403
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.PENDING
 
 
 def test_revision_list_query_count_does_not_grow(
-    client_for, cluster, partner, staff, django_assert_max_num_queries
+    client_for, cluster, partner, agency_admin, django_assert_max_num_queries
 ):
-    client = client_for(staff["admin"])
+    client = client_for(agency_admin)
     revisions_url = f"/api/v1/clusters/{cluster.slug}/offering-revisions/"
 
     def add(count):

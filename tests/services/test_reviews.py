@@ -2,9 +2,9 @@ import pytest
 
 from services.models import Offering, PartnerRating, Review
 from services.ratings import bayesian_average
-from tests.enterprises.factories import approved_member
+from tests.enterprises.factories import member_user
 from tests.services.delivery_scene import ROLES, build_scene
-from tests.services.factories_delivery import EngagementFactory, PublishedOfferingFactory
+from tests.services.factories import EngagementFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_sme_reviews_a_completed_engagement_once(client_for, scene):
 
 def test_review_updates_offering_and_partner_ratings_with_the_bayesian_average(client_for, scene):
     for rating in (5, 4, 3):
-        sme_user, sme = approved_member(scene.cluster, "sme")
+        sme_user, sme = member_user(scene.cluster, "sme")
         engagement = EngagementFactory(offering=scene.offering, sme=sme, status="completed")
         assert _review(client_for, scene, engagement, user=sme_user, rating=rating).status_code == 201
 
@@ -53,11 +53,11 @@ def test_review_updates_offering_and_partner_ratings_with_the_bayesian_average(c
 
 
 def test_one_five_star_review_does_not_top_a_solid_record(client_for, scene):
-    newcomer = PublishedOfferingFactory(cluster=scene.cluster, partner=scene.other_partner, membership=False)
+    newcomer = OfferingFactory(cluster=scene.cluster, partner=scene.other_partner, capacity=2)
     engagement = EngagementFactory(offering=newcomer, sme=scene.sme, status="completed")
     assert _review(client_for, scene, engagement, rating=5).status_code == 201
     for rating in (5, 5, 4, 5, 4, 5, 4, 5, 5, 4):
-        sme_user, sme = approved_member(scene.cluster, "sme")
+        sme_user, sme = member_user(scene.cluster, "sme")
         done = EngagementFactory(offering=scene.offering, sme=sme, status="completed")
         assert _review(client_for, scene, done, user=sme_user, rating=rating).status_code == 201
 
@@ -108,7 +108,7 @@ def test_only_the_client_reviews(client_for, scene, role):
 def test_reviews_of_published_offerings_are_public_without_contact_details(client_for, scene):
     engagement = EngagementFactory(offering=scene.offering, sme=scene.sme, status="completed")
     _review(client_for, scene, engagement)
-    hidden_offering = PublishedOfferingFactory(cluster=scene.cluster, partner=scene.partner, membership=False)
+    hidden_offering = OfferingFactory(cluster=scene.cluster, partner=scene.partner, capacity=2)
     hidden = EngagementFactory(offering=hidden_offering, sme=scene.sme, status="completed")
     _review(client_for, scene, hidden, rating=2)
     hidden_offering.status = "withdrawn"
@@ -129,7 +129,7 @@ def test_reviews_of_published_offerings_are_public_without_contact_details(clien
 def test_review_list_query_count_does_not_grow(client_for, scene, django_assert_max_num_queries):
     def add(n):
         for _ in range(n):
-            sme_user, sme = approved_member(scene.cluster, "sme")
+            sme_user, sme = member_user(scene.cluster, "sme")
             engagement = EngagementFactory(offering=scene.offering, sme=sme, status="completed")
             Review.objects.create(
                 cluster=scene.cluster,

@@ -11,7 +11,9 @@ from django.db import transaction
 
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from policies.models import Policy, PolicyImportJob
-from tests.tenancy import harness
+from tests.tenancy.harness.attacks import attack, attack_platform
+from tests.tenancy.harness.discovery import cluster_endpoints, query_parameters, structural_problems
+from tests.tenancy.harness.victims import victim_of
 from tests.tenancy.world import ATTACKER_ROLES, build_world
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +51,7 @@ def test_the_harness_attacks_every_cluster_operation_in_the_openapi_schema():
     }
     walked = {
         (shape(re.sub(r"<([^>]+)>", r"{\1}", e.template)), method)
-        for e in harness.cluster_endpoints()
+        for e in cluster_endpoints()
         for method in e.methods()
     }
 
@@ -58,7 +60,7 @@ def test_the_harness_attacks_every_cluster_operation_in_the_openapi_schema():
 
 @pytest.mark.urls("tests.tenancy.scoped_urls")
 def test_the_harness_finds_routes_and_their_methods_from_the_resolver():
-    endpoints = {e.template: e for e in harness.cluster_endpoints()}
+    endpoints = {e.template: e for e in cluster_endpoints()}
 
     base = "/api/v1/clusters/<cluster_slug>/memberships/"
     assert set(endpoints) == {base, f"{base}<pk>/", f"{base}<pk>/approve/", f"{base}apply/", f"{base}export/"}
@@ -69,23 +71,23 @@ def test_the_harness_finds_routes_and_their_methods_from_the_resolver():
 
 
 def test_every_cluster_view_is_a_scoped_viewset_that_states_its_permissions():
-    _fail_with(harness.structural_problems(harness.cluster_endpoints()))
+    _fail_with(structural_problems(cluster_endpoints()))
 
 
 def test_every_role_in_b_sees_and_changes_nothing_of_a_through_as_urls(world):
-    report = harness.attack(world, scenarios=("a",))
+    report = attack(world, scenarios=("a",))
 
     _fail_with(report.problems, HINT)
 
 
 def test_a_objects_under_bs_url_answer_404_and_stay_unchanged(world):
-    report = harness.attack(world, scenarios=("b",))
+    report = attack(world, scenarios=("b",))
 
     _fail_with(report.problems, HINT)
 
 
 def test_the_world_has_every_role_and_some_secrets(world):
-    victim = harness.victim_of(world)
+    victim = victim_of(world)
 
     assert {world.b.user_for(role) is None for role in ATTACKER_ROLES} == {True, False}
     labels = set(victim.secret_ids.values())
@@ -114,15 +116,15 @@ def test_base_viewset_refuses_to_let_subclasses_own_the_queryset():
 
 @pytest.mark.urls("tests.tenancy.leaky_urls")
 def test_the_harness_reports_a_deliberately_unscoped_viewset(world):
-    endpoints = harness.cluster_endpoints()
-    report = harness.attack(world)
+    endpoints = cluster_endpoints()
+    report = attack(world)
     problems = "\n".join(report.problems)
 
     assert {e.template for e in endpoints} >= {
         "/api/v1/clusters/<cluster_slug>/leaky-memberships/",
         "/api/v1/clusters/<cluster_slug>/leaky-memberships/<pk>/",
     }
-    assert "not a ClusterScopedViewSet" in "\n".join(harness.structural_problems(endpoints))
+    assert "not a ClusterScopedViewSet" in "\n".join(structural_problems(endpoints))
     # listing another cluster's rows, from both URLs
     assert "(a) sme GET /api/v1/clusters/<cluster_slug>/leaky-memberships/" in problems
     assert "(b) anonymous GET /api/v1/clusters/<cluster_slug>/leaky-memberships/" in problems
@@ -151,11 +153,11 @@ def applying_is_public(world):
 
 @pytest.mark.urls("tests.tenancy.scoped_urls")
 def test_the_harness_passes_a_properly_scoped_viewset_with_writes_and_actions(world, applying_is_public):
-    endpoints = harness.cluster_endpoints()
-    report = harness.attack(world)
+    endpoints = cluster_endpoints()
+    report = attack(world)
 
     assert len(endpoints) == 5  # list, detail, approve, apply, export
-    assert harness.structural_problems(endpoints) == []
+    assert structural_problems(endpoints) == []
     methods = {m for e in endpoints for m in e.methods()}
     assert methods >= {"get", "post", "put", "patch", "delete", "options"}
     _fail_with(report.problems)
@@ -163,7 +165,7 @@ def test_the_harness_passes_a_properly_scoped_viewset_with_writes_and_actions(wo
 
 @pytest.mark.urls("tests.tenancy.scoped_urls")
 def test_a_write_into_a_by_outsiders_is_reported_unless_declared_public(world):
-    report = harness.attack(world, scenarios=("a",))
+    report = attack(world, scenarios=("a",))
 
     assert report.problems
     assert all("/memberships/apply/" in problem for problem in report.problems), report.problems
@@ -173,7 +175,7 @@ def test_a_write_into_a_by_outsiders_is_reported_unless_declared_public(world):
 
 @pytest.mark.urls("tests.tenancy.unknown_kwarg_urls")
 def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
-    report = harness.attack(world, roles=["anonymous"])
+    report = attack(world, roles=["anonymous"])
 
     assert any("unknown URL argument 'gizmo_ref'" in problem for problem in report.problems)
     # the format-only route is attacked (as JSON) and passes
@@ -184,12 +186,12 @@ def test_a_pattern_the_harness_cannot_fill_in_fails_loudly(world):
 
 @pytest.mark.urls("tests.tenancy.sloppy_reference_urls")
 def test_the_harness_reports_filters_and_bodies_that_reach_into_another_cluster(world):
-    report = harness.attack(world, scenarios=("b",))
+    report = attack(world, scenarios=("b",))
     problems = "\n".join(report.problems)
 
     # the parameters come from the filterset (and the schema), A's ids go into each of them
     endpoint = next(e for e in report.endpoints if "sloppy-memberships" in e.template)
-    assert {"enterprise", "owner"} <= set(harness.query_parameters(endpoint, "get"))
+    assert {"enterprise", "owner"} <= set(query_parameters(endpoint, "get"))
     assert report.query_requests
     # a filter method that starts again from every row lists A's memberships through B's URL
     assert "(b) admin GET /api/v1/clusters/<cluster_slug>/sloppy-memberships/" in problems
@@ -210,7 +212,7 @@ def test_the_harness_reports_filters_and_bodies_that_reach_into_another_cluster(
 def test_platform_routes_show_and_change_nothing_of_a(world):
     """Outside the cluster prefix: enterprises, policy matches, the policy library and its import
     jobs, notifications, the caller's account, the questionnaire."""
-    report = harness.attack_platform(world)
+    report = attack_platform(world)
 
     templates = {e.template for e in report.endpoints}
     assert {
@@ -246,7 +248,7 @@ def test_bs_staff_see_the_shared_member_without_its_life_in_a(world, client_for,
         f"{prefix}/demands/",
         f"{prefix}/memberships/?enterprise={shared}",
     ]
-    victim = harness.victim_of(world)
+    victim = victim_of(world)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)

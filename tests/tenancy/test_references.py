@@ -15,9 +15,15 @@ from django.db import transaction
 
 from enterprises.assessment import CURRENT_VERSION, questionnaire_load
 from services.models import Demand, Machine, Offering, OfferingStatus
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
-from tests.services.factories_delivery import MachineFactory, local_slot
-from tests.tenancy import harness
+from tests.services.factories import (
+    CategoryFactory,
+    DemandFactory,
+    MachineFactory,
+    OfferingFactory,
+    local_slot,
+)
+from tests.tenancy.harness.requests import strings_in
+from tests.tenancy.harness.victims import victim_of
 from tests.tenancy.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +220,7 @@ CASES = [
 def test_a_write_in_b_that_names_as_rows_is_refused_and_writes_nothing(
     world, scene, client_for, case, role, method, path, valid, hostile
 ):
-    victim = harness.victim_of(world)
+    victim = victim_of(world)
     client = client_for(world.b.user_for(role))
     url = f"/api/v1/clusters/{world.b.cluster.slug}/{path(scene)}"
     body = valid(world, scene)
@@ -229,7 +235,7 @@ def test_a_write_in_b_that_names_as_rows_is_refused_and_writes_nothing(
     if method == "patch" and response.status_code == 200:
         # An update may ignore who acts (it is settled when the row is created): then the
         # row must still name B's enterprise, and nothing of A's may show.
-        assert not set(changes.values()) & set(harness._strings(response.json()))
+        assert not set(changes.values()) & set(strings_in(response.json()))
     else:
         assert response.status_code in (400, 404), response.json()
     if response.status_code == 400:

@@ -16,11 +16,10 @@ from cluster_platform.models import Notification
 from matching import tasks as matching_tasks
 from matching.models import MatchChunk, MatchRun, MatchRunStatus, Recommendation
 from policies.models import Policy, PolicyImportJob, PolicyStatus
-from policies.tasks import policy_import_job_run
-from policies.tasks_matching import policy_match_published
+from policies.tasks import policy_import_job_run, policy_match_published
 from services.models import Demand, DemandStatus, Offering, OfferingStatus
-from tests.matching.factories import CategoryFactory, DemandFactory, OfferingFactory
-from tests.tenancy import harness
+from tests.services.factories import CategoryFactory, DemandFactory, OfferingFactory
+from tests.tenancy.harness.victims import victim_of
 from tests.tenancy.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +34,7 @@ def world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def victim(world):
-    return harness.victim_of(world)
+    return victim_of(world)
 
 
 @pytest.fixture

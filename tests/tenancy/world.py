@@ -20,8 +20,13 @@ from dataclasses import dataclass, field
 
 from cluster_platform.models import Cluster, StaffRole, User
 from enterprises.models import Enterprise, MembershipRole
-from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.cluster_platform.factories import ClusterFactory, staff_member
+from tests.enterprises.factories import (
+    EnterpriseFactory,
+    EnterpriseUserFactory,
+    MembershipFactory,
+    member_user,
+)
 
 LOCAL_APPS = ["cluster_platform", "enterprises", "services", "policies", "matching", "console"]
 ATTACKER_ROLES = ["anonymous", "sme", "partner", "admin", "operator", "viewer"]
@@ -58,15 +63,10 @@ class World:
 
 def _people(slug: str) -> ClusterPeople:
     cluster = ClusterFactory(slug=slug)
-    staff = {role: ClusterStaffFactory(cluster=cluster, role=role).user for role in StaffRole.values}
-    sme_user, partner_user = UserFactory(), UserFactory()
-    sme = EnterpriseFactory(name=f"{slug} SME")
-    partner = EnterpriseFactory(name=f"{slug} partner", industry_code="I65")
-    EnterpriseUserFactory(enterprise=sme, user=sme_user)
-    EnterpriseUserFactory(enterprise=partner, user=partner_user)
-    MembershipFactory(cluster=cluster, enterprise=sme, role=MembershipRole.SME)
-    MembershipFactory(
-        cluster=cluster, enterprise=partner, role=MembershipRole.PARTNER, partner_tier="certified"
+    staff = {role: staff_member(cluster, role) for role in StaffRole.values}
+    sme_user, sme = member_user(cluster, MembershipRole.SME, name=f"{slug} SME")
+    partner_user, partner = member_user(
+        cluster, MembershipRole.PARTNER, name=f"{slug} partner", industry_code="I65"
     )
     return ClusterPeople(
         cluster=cluster,
@@ -86,8 +86,9 @@ def _shared_enterprise(world: World) -> Enterprise:
     its life in A (and the fact that it is a member there) stays A's."""
     from matching.models import MatchRun, MatchRunStatus
     from services.models import Offering
-    from tests.matching.factories import AssessmentFactory, DemandFactory, RecommendationFactory
-    from tests.matching.factories import OfferingFactory as MatchingOfferingFactory
+    from tests.enterprises.factories import AssessmentFactory
+    from tests.matching.factories import RecommendationFactory
+    from tests.services.factories import DemandFactory, OfferingFactory
 
     shared = EnterpriseFactory(name="both clusters SME")
     EnterpriseUserFactory(enterprise=shared)
@@ -96,7 +97,7 @@ def _shared_enterprise(world: World) -> Enterprise:
     a = world.a.cluster
     AssessmentFactory(cluster=a, enterprise=shared)
     demand = DemandFactory(cluster=a, sme=shared, title="两地企业在A集群的需求")
-    offering = Offering.objects.filter(cluster=a).order_by("pk").first() or MatchingOfferingFactory(
+    offering = Offering.objects.filter(cluster=a).order_by("pk").first() or OfferingFactory(
         cluster=a, partner=world.a.partner
     )
     run = MatchRun.objects.create(cluster=a, trigger="manual", status=MatchRunStatus.COMPLETED)

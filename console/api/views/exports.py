@@ -24,7 +24,8 @@ from console.spreadsheets import csv_stream, xlsx_write
 from enterprises.api.cluster_views import MembershipFilter
 from enterprises.models import Membership
 from services.api.filters import DemandFilter, OfferingFilter
-from services.api.views_delivery import BookingFilter, EngagementFilter
+from services.api.views.engagements import EngagementFilter
+from services.api.views.equipment import BookingFilter
 from services.models import Booking, Demand, Engagement, Offering
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,203 @@
+"""Writes for the enterprise registry: registration, profile, the enterprise's users and the
+agency's verification.
+
+Every function validates before it writes and runs in one transaction, so bad input changes
+nothing. Agency decisions are audit-logged inside the transaction that makes them.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+from cluster_platform.exceptions import Conflict
+from cluster_platform.models import Cluster
+from cluster_platform.services import audit_record
+from enterprises.models import (
+    Enterprise,
+    EnterpriseRole,
+    EnterpriseUser,
+)
+from enterprises.signals import enterprise_facts_changed
+from enterprises.size import classify_size
+
+# Profile fields an enterprise's own users may set; uscc only at registration, the rest is derived
+# (size_class) or owned by other processes (verification, digital maturity assessments).
+PROFILE_FIELDS = (
+    "name",
+    "region_code",
+    "industry_code",
+    "employees",
+    "operating_revenue",
+    "rd_spend",
+    "total_assets",
+    "founded_on",
+    "qualifications",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "website",
+)
+
+
+def uscc_normalise(value: str) -> str:
+    """The compact, upper-case form of a 统一社会信用代码, or a ValidationError saying what is wrong.
+
+    stdnum does the checking (length, character set, the organisation code's and the USCC's
+    check digits); this only turns its exceptions into messages a user can act on.
+    """
+    try:
+        return stdnum_uscc.validate(value or "")
+    except InvalidLength:
+        message, code = _("A unified social credit code has 18 characters."), "invalid_length"
+    except InvalidChecksum:
+        message, code = (
+            _("The check digit does not match: please check the code for typing errors."),
+            "invalid_checksum",
+        )
+    except (InvalidFormat, InvalidComponent):
+        message, code = _("This is not a valid unified social credit code."), "invalid_format"
+    raise ValidationError(message, code=code)
+
+
+def _recompute_size(enterprise: Enterprise) -> None:
+    enterprise.size_class = (
+        classify_size(
+            industry_code=enterprise.industry_code,
+            employees=enterprise.employees,
+            operating_revenue=enterprise.operating_revenue,
+            total_assets=enterprise.total_assets,
+        )
+        or ""
+    )
+
+
+def _apply_profile(enterprise: Enterprise, data: dict[str, Any]) -> None:
+    unknown = set(data) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    for field, value in data.items():
+        setattr(enterprise, field, value)
+    _recompute_size(enterprise)
+    # uscc is checked by uscc_normalise, uniqueness by the database (409, not 400).
+    enterprise.full_clean(exclude=["uscc"], validate_unique=False)
+
+
+def _duplicate_uscc() -> dict:
+    return {"uscc": [_("An enterprise with this unified social credit code is already registered.")]}
+
+
+@transaction.atomic
+def enterprise_register(*, uscc: str, data: dict[str, Any], by) -> Enterprise:
+    """Register a legal entity once for the whole platform; the registering user becomes its owner."""
+    try:
+        code = uscc_normalise(uscc)
+    except ValidationError as error:
+        raise ValidationError({"uscc": error}) from None
+    enterprise = Enterprise(uscc=code)
+    _apply_profile(enterprise, data)
+    if Enterprise.objects.filter(uscc=code).exists():
+        raise Conflict(_duplicate_uscc())
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError:  # registered concurrently between the check and the insert
+        raise Conflict(_duplicate_uscc()) from None
+    EnterpriseUser.objects.create(enterprise=enterprise, user=by, role=EnterpriseRole.OWNER)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, enterprise: Enterprise, data: dict[str, Any], by) -> Enterprise:
+    """Change the profile; the size class follows the new facts."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    _apply_profile(enterprise, data)
+    enterprise.save()
+    enterprise_facts_changed.send(sender=Enterprise, enterprise=enterprise)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_user_invite(
+    *, enterprise: Enterprise, email: str, role: str = EnterpriseRole.MEMBER, by
+) -> EnterpriseUser:
+    """Link a registered user to the enterprise. Users sign up themselves; the owner only adds them."""
+    user = get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
+    if user is None:
+        raise ValidationError({"email": [_("No registered user has this email address.")]})
+    if role not in EnterpriseRole.values:
+        raise ValidationError({"role": [_("Unknown role.")]})
+    if EnterpriseUser.objects.filter(enterprise=enterprise, user=user).exists():
+        raise Conflict({"email": [_("This user already acts for the enterprise.")]})
+    return EnterpriseUser.objects.create(enterprise=enterprise, user=user, role=role)
+
+
+@transaction.atomic
+def enterprise_user_remove(*, link: EnterpriseUser, by) -> None:
+    """Unlink a user. An enterprise always keeps an owner, so the last one cannot go."""
+    # Lock the enterprise's owner links so that two concurrent removals cannot both pass the check.
+    owners = list(
+        EnterpriseUser.objects.select_for_update()
+        .filter(enterprise_id=link.enterprise_id, role=EnterpriseRole.OWNER)
+        .order_by("pk")
+    )
+    if link.role == EnterpriseRole.OWNER and len(owners) <= 1:
+        raise Conflict(_("The last owner of an enterprise cannot be removed."))
+    link.delete()
+
+
+# --- Verification by a cluster's agency ----------------------------------------------------
+
+
+def _verification_snapshot(enterprise: Enterprise) -> dict[str, Any]:
+    return {
+        "verified_at": enterprise.verified_at.isoformat() if enterprise.verified_at else None,
+        "verified_by": str(enterprise.verified_by_id) if enterprise.verified_by_id else None,
+    }
+
+
+@transaction.atomic
+def enterprise_verify(*, cluster: Cluster, enterprise: Enterprise, by) -> Enterprise:
+    """Agency staff confirm the enterprise's registration facts (idempotent: re-verifying keeps the first)."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    if enterprise.verified_at is not None:
+        return enterprise
+    before = _verification_snapshot(enterprise)
+    enterprise.verified_at = timezone.now()
+    enterprise.verified_by = by
+    enterprise.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    audit_record(
+        cluster=cluster,
+        actor=by,
+        action="enterprise.verified",
+        target=enterprise,
+        before=before,
+        after=_verification_snapshot(enterprise),
+    )
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_unverify(*, cluster: Cluster, enterprise: Enterprise, by) -> Enterprise:
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    if enterprise.verified_at is None:
+        return enterprise
+    before = _verification_snapshot(enterprise)
+    enterprise.verified_at = None
+    enterprise.verified_by = None
+    enterprise.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    audit_record(
+        cluster=cluster,
+        actor=by,
+        action="enterprise.unverified",
+        target=enterprise,
+        before=before,
+        after=_verification_snapshot(enterprise),
+    )
+    return enterprise

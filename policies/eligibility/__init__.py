@@ -1,0 +1,1 @@
+"""Which policies an enterprise qualifies for (the calculator), and telling enterprises so (notifications)."""
