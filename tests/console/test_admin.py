@@ -11,6 +11,7 @@ from enterprises.models import Membership
 from services.models import Machine, Offering, OfferingStatus
 from tests.cluster_platform.factories import ClusterStaffFactory, UserFactory
 from tests.console import stats_world
+from tests.enterprises.factories import member_user
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +74,8 @@ def test_agency_staff_sign_in_without_the_django_staff_flag(world, client):
     assert client.get("/console/").status_code == 200
 
 
-def test_other_people_cannot_sign_in(world, client, member_user_factory):
-    member = member_user_factory(world.a)
+def test_other_people_cannot_sign_in(world, client):
+    member = member_user(world.a).user
     response = client.post("/console/login/", {"username": member.email, "password": "correct-horse-battery"})
     assert response.status_code == 200  # the form again, with its error
     assert client.get("/console/").status_code == 302

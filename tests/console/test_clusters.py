@@ -7,7 +7,7 @@ from console.services.stats import default_range, stats_get
 from console.tasks import stats_refresh_all
 from enterprises.models import Membership
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory, UserFactory
-from tests.enterprises.factories import MembershipFactory
+from tests.enterprises.factories import MembershipFactory, member_user
 
 pytestmark = pytest.mark.django_db
 
@@ -67,12 +67,12 @@ def test_a_duplicate_slug_is_refused(client_for, operator):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "agency_admin", "member"])
-def test_only_operators_run_clusters(client_for, member_user_factory, who):
+def test_only_operators_run_clusters(client_for, who):
     cluster = ClusterFactory()
     user = {
         "anonymous": lambda: None,
         "agency_admin": lambda: ClusterStaffFactory(cluster=cluster).user,
-        "member": lambda: member_user_factory(cluster),
+        "member": lambda: member_user(cluster).user,
     }[who]()
     client = client_for(user)
     assert client.post("/api/v1/clusters/", NEW, format="json").status_code in (401, 403)

@@ -10,7 +10,7 @@ from cluster_platform.models import AuditLog
 from cluster_platform.services import audit_record
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
 from tests.console import stats_world
-from tests.enterprises.factories import EnterpriseFactory, MembershipFactory
+from tests.enterprises.factories import EnterpriseFactory, MembershipFactory, member_user
 
 pytestmark = pytest.mark.django_db
 
@@ -116,10 +116,10 @@ def test_formula_cells_are_neutralised(client_for):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "other_staff"])
-def test_only_the_clusters_staff_export(world, client_for, member_user_factory, who):
+def test_only_the_clusters_staff_export(world, client_for, who):
     user = {
         "anonymous": lambda: None,
-        "member": lambda: member_user_factory(world.a),
+        "member": lambda: member_user(world.a).user,
         "other_staff": lambda: ClusterStaffFactory(cluster=world.b).user,
     }[who]()
     for dataset in DATASETS:

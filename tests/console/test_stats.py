@@ -10,6 +10,7 @@ from services.models import Engagement
 from tests.cluster_platform.factories import ClusterStaffFactory, UserFactory
 from tests.console import stats_world
 from tests.console.stats_world import MONTHS, expected, months
+from tests.enterprises.factories import member_user
 
 pytestmark = pytest.mark.django_db
 
@@ -101,10 +102,10 @@ def test_a_platform_operator_reads_any_cluster(world, client_for):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "other_staff", "plain_staff_flag"])
-def test_others_may_not_read_a_clusters_figures(world, client_for, member_user_factory, who):
+def test_others_may_not_read_a_clusters_figures(world, client_for, who):
     user = {
         "anonymous": lambda: None,
-        "member": lambda: member_user_factory(world.a),
+        "member": lambda: member_user(world.a).user,
         "other_staff": lambda: ClusterStaffFactory(cluster=world.b).user,
         "plain_staff_flag": lambda: UserFactory(is_staff=True),
     }[who]()
