@@ -149,3 +149,20 @@ def test_an_operator_appoints_an_agency_admin(client_for, operator):
         f"/api/v1/clusters/{cluster.slug}/admins/", {"email": "x@y.z"}, format="json"
     )
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["attr"] == "email"
+
+
+def test_a_deactivated_clusters_stalled_match_runs_are_not_resumed(operator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching.models import MatchRun, MatchRunStatus
+    from matching.services import match_runs_resume
+
+    active, inactive = ClusterFactory(), ClusterFactory(is_active=False)
+    long_ago = timezone.now() - timedelta(hours=2)
+    for cluster in (active, inactive):
+        run = MatchRun.objects.create(cluster=cluster, trigger="manual", status=MatchRunStatus.PENDING)
+        MatchRun.objects.filter(pk=run.pk).update(created_at=long_ago, heartbeat_at=long_ago)
+    assert match_runs_resume(stale_after=timedelta(minutes=10)) == 1
+    assert MatchRun.objects.get(cluster=inactive).heartbeat_at == long_ago
