@@ -17,16 +17,20 @@ cluster_urlpatterns = [
     path("", include("matching.api.cluster_urls")),
     path("", include("programmes.api.cluster_urls")),
     path("", include("devices.api.cluster_urls")),
+    path("", include("console.api.cluster_urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("console/", include("console.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/", include("cluster_platform.api.urls")),
     path("api/v1/", include("enterprises.api.urls")),
     path("api/v1/", include("services.api.urls")),
     path("api/v1/", include("policies.api.urls")),
     path("api/v1/", include("devices.api.urls")),
+    path("api/v1/", include("console.api.urls")),
     path(CLUSTER_PREFIX, include(cluster_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -416,6 +416,8 @@ def match_runs_resume(*, stale_after: timedelta = STALE_AFTER, queue: str | None
     stale = MatchRun.objects.filter(
         status__in=[MatchRunStatus.PENDING, MatchRunStatus.PLANNING, MatchRunStatus.WRITING]
     ).filter(Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, created_at__lte=cutoff))
+    # A deactivated cluster's runs wait, untouched, until an operator reactivates it.
+    stale = stale.filter(cluster__is_active=True)
     count = 0
     for run_id in stale.values_list("pk", flat=True):
         with transaction.atomic():

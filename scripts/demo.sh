@@ -56,6 +56,8 @@ cat <<TEXT
     API root     ${BASE}/api/v1/
     Swagger UI   ${BASE}/api/docs/
     Admin        ${BASE}/admin/
+    Console      ${BASE}/console/   (the agency console: sign in with an agency account below;
+                 the dashboard is at ${BASE}/console/dashboard/)
   ${background}.
   ${mqtt}; the ingestion worker and a device simulator run beside it.
   ${mail}.

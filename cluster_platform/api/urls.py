@@ -4,11 +4,10 @@ from rest_framework.routers import DefaultRouter
 from cluster_platform.api import accounts
 from cluster_platform.api.notifications import NotificationViewSet
 from cluster_platform.api.reference import IndustryViewSet, RegionViewSet
-from cluster_platform.api.views import ClusterViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("clusters", ClusterViewSet, basename="cluster")
+# "clusters" (the public list and the operators' platform operations) is routed by console.api.urls.
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("reference/regions", RegionViewSet, basename="reference-region")
 router.register("reference/industries", IndustryViewSet, basename="reference-industry")

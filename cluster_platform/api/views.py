@@ -1,12 +1,8 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-
-from cluster_platform.api.serializers import ClusterSerializer
-from cluster_platform.models import Cluster
 
 
 @extend_schema(exclude=True)
@@ -31,13 +27,3 @@ def _has_route(name: str) -> bool:
     except NoReverseMatch:
         return False
     return True
-
-
-class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The platform's active clusters: public, the entry point to each cluster's API."""
-
-    serializer_class = ClusterSerializer
-    permission_classes = [AllowAny]
-    lookup_field = "slug"
-    queryset = Cluster.objects.filter(is_active=True).order_by("slug")
-    filterset_fields = ["region_code"]

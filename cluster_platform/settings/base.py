@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "matching",
     "programmes",
     "devices",
+    "console",
     "demo",
 ]
 
@@ -168,6 +169,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "devices-watch": {
         "task": "devices.tasks.devices_watch_task",
         "schedule": timedelta(seconds=30),
+    },
+    # The agency console's KPIs are recomputed ahead of the agencies' reads (docs/console.md).
+    "console-stats-refresh": {
+        "task": "console.tasks.stats_refresh_all",
+        "schedule": timedelta(minutes=15),
     },
 }
 
@@ -340,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "device-alarms", "description": "Raised and cleared alarms"},
         {"name": "device-dead-letters", "description": "Telemetry messages refused, with the reason"},
         {"name": "telemetry", "description": "Telemetry over HTTP with device credentials (batches)"},
+        {"name": "stats", "description": "KPIs of a cluster, of a group of clusters or of the platform"},
+        {"name": "exports", "description": "CSV and XLSX exports of a cluster's lists, for its agency"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

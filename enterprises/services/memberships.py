@@ -21,6 +21,7 @@ from enterprises.models import (
     MembershipStatus,
     PartnerTier,
 )
+from enterprises.notifications import enterprise_users_notify
 from enterprises.signals import enterprise_facts_changed
 
 # action -> (states it may start from, state it leads to)
@@ -98,9 +99,31 @@ def _membership_transition(
         before=before,
         after=_membership_snapshot(membership),
     )
+    _membership_decision_notify(membership=membership, status=target, reason=reason)
     # Membership is an eligibility fact (and brings the cluster's local policies into scope).
     enterprise_facts_changed.send(sender=Membership, enterprise=membership.enterprise)
     return membership
+
+
+def _membership_decision_notify(*, membership: Membership, status: str, reason: str) -> None:
+    """Tell the enterprise's people the agency's decision on its membership (and why, if refused)."""
+    titles = {
+        MembershipStatus.APPROVED: _("%(cluster)s admitted %(enterprise)s as a member"),
+        MembershipStatus.REJECTED: _("%(cluster)s did not admit %(enterprise)s"),
+        MembershipStatus.SUSPENDED: _("%(cluster)s suspended the membership of %(enterprise)s"),
+    }
+    if status not in titles:
+        return
+    names = {"cluster": membership.cluster.name, "enterprise": membership.enterprise.name}
+    enterprise_users_notify(
+        enterprise_id=membership.enterprise_id,
+        cluster=membership.cluster,
+        kind=f"membership.{status}",
+        title=str(titles[status] % names),
+        body=reason,
+        target=membership,
+        dedup_key=f"membership-decision:{membership.pk}:{status}:{membership.decided_at.isoformat()}",
+    )
 
 
 def _required_reason(reason: str) -> str:

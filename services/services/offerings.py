@@ -29,6 +29,7 @@ from services.models import (
     RevisionStatus,
 )
 from services.services.inputs import decimal_or_none, distinct
+from services.services.notifications import notify_enterprise
 
 # The fields a partner edits; a revision's `data` holds all of them.
 OFFERING_EDITABLE_FIELDS = (
@@ -331,7 +332,28 @@ def _decision(offering: Offering, *, action: str, by, reason: str = "") -> Offer
         before=before,
         after={"status": offering.status, **({"reason": reason} if reason else {})},
     )
+    _offering_decision_notify(offering=offering, action=action, reason=reason)
     return offering
+
+
+def _offering_decision_notify(*, offering: Offering, action: str, reason: str) -> None:
+    """Tell the partner's people the agency's decision on their offering (and why, if refused)."""
+    titles = {
+        "approve": _("Your offering was approved and published: %(title)s"),
+        "reject": _("Your offering was rejected: %(title)s"),
+        "withdraw": _("The agency withdrew your offering: %(title)s"),
+    }
+    if action not in titles:
+        return
+    notify_enterprise(
+        enterprise_id=offering.partner_id,
+        cluster=offering.cluster,
+        kind=f"offering.{offering.status}",
+        title=str(titles[action] % {"title": offering.title}),
+        body=reason,
+        target=offering,
+        dedup_key=f"offering-decision:{offering.pk}:{action}:{offering.decided_at.isoformat()}",
+    )
 
 
 def _reason_required(reason: str) -> str:

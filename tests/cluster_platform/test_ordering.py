@@ -1,8 +1,8 @@
 from rest_framework.request import Request
 
 from cluster_platform.api.filters import StableOrderingFilter
-from cluster_platform.api.views import ClusterViewSet
 from cluster_platform.models import Cluster
+from console.api.views.clusters import ClusterViewSet
 
 
 def _ordering(rf, query):

@@ -28,7 +28,16 @@ from tests.enterprises.factories import (
     member_user,
 )
 
-LOCAL_APPS = ["cluster_platform", "enterprises", "services", "policies", "matching", "devices", "programmes"]
+LOCAL_APPS = [
+    "cluster_platform",
+    "enterprises",
+    "services",
+    "policies",
+    "matching",
+    "console",
+    "devices",
+    "programmes",
+]
 ATTACKER_ROLES = ["anonymous", "sme", "partner", "admin", "operator", "viewer"]
 
 
