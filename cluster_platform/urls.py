@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cluster_platform.api import schema  # noqa: F401  (registers the token scheme for the docs)
+from cluster_platform.api.throttling import sign_in_throttled
 from cluster_platform.api.views import api_root
 
 # Every cluster-owned resource lives under this prefix; the isolation tests walk it.
@@ -18,6 +20,13 @@ cluster_urlpatterns = [
 ]
 
 urlpatterns = [
+    # The session logins take passwords like the token login and get its limits (per address and
+    # per account). These patterns come first, so they answer for the admin's and DRF's own URLs.
+    path("admin/login/", sign_in_throttled(admin.site.login)),
+    path(
+        "api-auth/login/",
+        sign_in_throttled(LoginView.as_view(template_name="rest_framework/login.html")),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/", include("cluster_platform.api.urls")),

@@ -5,6 +5,8 @@ use) and each can be revoked alone (log out) or all together (log out everywhere
 Clients send them as `Authorization: Token <key>`.
 """
 
+from collections.abc import Mapping
+
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -13,10 +15,14 @@ from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from cluster_platform import services
+from cluster_platform.api.throttling import (
+    LiveScopedRateThrottle,
+    PasswordGuessThrottle,
+    SignInAddressThrottle,
+)
 from cluster_platform.models import User
 from enterprises.selectors.enterprises import user_enterprise_links
 from enterprises.selectors.roles import user_cluster_standings
@@ -110,7 +116,7 @@ class RegisterView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LiveScopedRateThrottle]
     throttle_scope = "register"
 
     @extend_schema(request=RegisterInputSerializer, responses={201: UserSerializer}, tags=["accounts"])
@@ -121,12 +127,16 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
-    """Exchange email and password for a token."""
+    """Exchange email and password for a token. Throttled per client address and per account
+    (wrong passwords), the same limits as the session logins (cluster_platform/api/throttling.py)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [SignInAddressThrottle, PasswordGuessThrottle]
+
+    @staticmethod
+    def guessed_account(request):
+        return request.data.get("email") if isinstance(request.data, Mapping) else None
 
     @extend_schema(request=LoginInputSerializer, responses={200: TokenSerializer}, tags=["accounts"])
     def post(self, request):
@@ -184,9 +194,15 @@ class MeView(APIView):
 
 
 class PasswordChangeView(APIView):
-    """Change the password; every other session (token) of the user is signed out."""
+    """Change the password; every other session (token) of the user is signed out. A wrong
+    `current_password` counts as a wrong password for the account, like a failed login."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [PasswordGuessThrottle]
+
+    @staticmethod
+    def guessed_account(request):
+        return request.user.email
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None}, tags=["accounts"])
     def post(self, request):

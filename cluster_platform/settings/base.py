@@ -177,8 +177,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "cluster_platform.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    # How many reverse proxies in front of the web process append to X-Forwarded-For. The throttles
+    # key on the address that the outermost trusted proxy saw (the right-most but NUM_PROXIES - 1);
+    # with 0 the header is ignored and the peer address counts, since a client writes the header
+    # itself and would otherwise pick a fresh identity per request (docs/operations.md).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
+        # Wrong passwords per account, on any door (see cluster_platform/api/throttling.py).
+        "login_account": env("THROTTLE_LOGIN_ACCOUNT", default="20/hour"),
         "register": env("THROTTLE_REGISTER", default="5/min"),
         "anon_check": env("THROTTLE_ANON_CHECK", default="30/min"),
     },
