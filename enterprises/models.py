@@ -86,6 +86,17 @@ class Enterprise(TimestampedModel):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The cluster whose agency verified: only it (or a platform operator) may revoke, and its audit
+    # log records every change to the verification. Null: verified before this was recorded, or
+    # the cluster was deleted; then only a platform operator may revoke.
+    verified_cluster = models.ForeignKey(
+        Cluster,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verified by the agency of"),
+    )
 
     class Meta:
         verbose_name = _("enterprise")

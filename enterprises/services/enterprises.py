@@ -8,7 +8,7 @@ nothing. Agency decisions are audit-logged inside the transaction that makes the
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,11 +113,38 @@ def enterprise_register(*, uscc: str, data: dict[str, Any], by) -> Enterprise:
     return enterprise
 
 
+# The facts an agency checks when it verifies (those of the business licence behind the USCC, and
+# those the size class rests on). Changing any of them voids the check.
+VERIFIED_FACTS = (
+    "name",
+    "region_code",
+    "industry_code",
+    "founded_on",
+    "employees",
+    "operating_revenue",
+    "total_assets",
+    "size_class",
+)
+
+
 @transaction.atomic
 def enterprise_update(*, enterprise: Enterprise, data: dict[str, Any], by) -> Enterprise:
-    """Change the profile; the size class follows the new facts."""
+    """Change the profile; the size class follows the new facts. A change to a verified fact clears
+    the verification (the agency checked the old facts), recorded in the verifying cluster's audit log."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    facts_before = {field: getattr(enterprise, field) for field in VERIFIED_FACTS}
     _apply_profile(enterprise, data)
+    changed = [field for field in VERIFIED_FACTS if getattr(enterprise, field) != facts_before[field]]
+    if changed and enterprise.verified_at is not None:
+        _verification_clear(
+            enterprise,
+            by=by,
+            action="enterprise.verification_cleared",
+            changed_facts={
+                field: [_fact_json(facts_before[field]), _fact_json(getattr(enterprise, field))]
+                for field in changed
+            },
+        )
     enterprise.save()
     enterprise_facts_changed.send(sender=Enterprise, enterprise=enterprise)
     return enterprise
@@ -155,23 +182,59 @@ def enterprise_user_remove(*, link: EnterpriseUser, by) -> None:
 # --- Verification by a cluster's agency ----------------------------------------------------
 
 
+# Verification is platform-wide (the facts belong to the legal entity, and every cluster gains from
+# one agency's check) but owned by the cluster whose agency made it: only that agency, or a platform
+# operator, may revoke it; another cluster's verify is a no-op, its unverify a 409; and every change
+# (verify, revoke, cleared by an owner's edit) is in the verifying cluster's audit log.
+
+
+def _fact_json(value) -> Any:
+    return value if value is None or isinstance(value, int | str | list) else str(value)
+
+
 def _verification_snapshot(enterprise: Enterprise) -> dict[str, Any]:
     return {
         "verified_at": enterprise.verified_at.isoformat() if enterprise.verified_at else None,
         "verified_by": str(enterprise.verified_by_id) if enterprise.verified_by_id else None,
+        "verified_cluster": str(enterprise.verified_cluster_id) if enterprise.verified_cluster_id else None,
     }
+
+
+def _verification_clear(
+    enterprise: Enterprise, *, by, action: str, changed_facts: dict | None = None
+) -> None:
+    """Clear the verification in memory (the caller saves) and record it where the decision was made."""
+    before = _verification_snapshot(enterprise)
+    cluster_id = enterprise.verified_cluster_id
+    enterprise.verified_at = None
+    enterprise.verified_by = None
+    enterprise.verified_cluster = None
+    if cluster_id is not None:
+        after = _verification_snapshot(enterprise)
+        if changed_facts:
+            after["changed_facts"] = changed_facts
+        audit_record(
+            cluster=Cluster.objects.get(pk=cluster_id),
+            actor=by,
+            action=action,
+            target=enterprise,
+            before=before,
+            after=after,
+        )
 
 
 @transaction.atomic
 def enterprise_verify(*, cluster: Cluster, enterprise: Enterprise, by) -> Enterprise:
-    """Agency staff confirm the enterprise's registration facts (idempotent: re-verifying keeps the first)."""
+    """Agency staff confirm the enterprise's registration facts. Idempotent, and a verification made
+    by any agency stands: verifying again (here or in another cluster) keeps the first."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if enterprise.verified_at is not None:
         return enterprise
     before = _verification_snapshot(enterprise)
     enterprise.verified_at = timezone.now()
     enterprise.verified_by = by
-    enterprise.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    enterprise.verified_cluster = cluster
+    enterprise.save(update_fields=["verified_at", "verified_by", "verified_cluster", "updated_at"])
     audit_record(
         cluster=cluster,
         actor=by,
@@ -185,19 +248,30 @@ def enterprise_verify(*, cluster: Cluster, enterprise: Enterprise, by) -> Enterp
 
 @transaction.atomic
 def enterprise_unverify(*, cluster: Cluster, enterprise: Enterprise, by) -> Enterprise:
+    """Revoke the verification this cluster's agency made. Another agency's verification answers
+    409: it is that agency's decision (or a platform operator's, `enterprise_unverify_by_platform`)."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if enterprise.verified_at is None:
         return enterprise
-    before = _verification_snapshot(enterprise)
-    enterprise.verified_at = None
-    enterprise.verified_by = None
-    enterprise.save(update_fields=["verified_at", "verified_by", "updated_at"])
-    audit_record(
-        cluster=cluster,
-        actor=by,
-        action="enterprise.unverified",
-        target=enterprise,
-        before=before,
-        after=_verification_snapshot(enterprise),
-    )
+    if enterprise.verified_cluster_id != cluster.pk:
+        raise Conflict(
+            _(
+                "Only the agency that verified this enterprise, or a platform operator, can revoke the verification."
+            )
+        )
+    _verification_clear(enterprise, by=by, action="enterprise.unverified")
+    enterprise.save(update_fields=["verified_at", "verified_by", "verified_cluster", "updated_at"])
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_unverify_by_platform(*, enterprise: Enterprise, by) -> Enterprise:
+    """A platform operator revokes any verification; the verifying cluster's audit log shows it."""
+    if not by.is_superuser:
+        raise PermissionDenied
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    if enterprise.verified_at is None:
+        return enterprise
+    _verification_clear(enterprise, by=by, action="enterprise.unverified_by_platform")
+    enterprise.save(update_fields=["verified_at", "verified_by", "verified_cluster", "updated_at"])
     return enterprise
