@@ -40,5 +40,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
 ]
 
+handler400 = "cluster_platform.api.errors.json_bad_request"
 handler404 = "cluster_platform.api.errors.json_not_found"
 handler500 = "cluster_platform.api.errors.json_server_error"

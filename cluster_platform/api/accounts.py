@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cluster_platform import services
+from cluster_platform.api.authentication import PlatformTokenAuthentication
 from cluster_platform.api.throttling import (
     LiveScopedRateThrottle,
     PasswordGuessThrottle,
@@ -155,7 +155,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     """Revoke the token this request is made with."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [PlatformTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None}, tags=["accounts"])
@@ -167,7 +167,7 @@ class LogoutView(APIView):
 class LogoutAllView(APIView):
     """Revoke every token of the signed-in user (all devices)."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [PlatformTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None}, tags=["accounts"])

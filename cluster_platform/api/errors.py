@@ -8,18 +8,30 @@ the same field-level shape. The Django-level handlers give a 404 or 500 outside 
 (an unknown URL, a crash in middleware) the same shape.
 """
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from drf_standardized_errors.handler import ExceptionHandler
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.serializers import as_serializer_error
+
+from cluster_platform.exceptions import RequestTooLarge
 
 
 class PlatformExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DjangoValidationError):
             return ValidationError(detail=as_serializer_error(exc))
+        if isinstance(exc, RequestDataTooBig):
+            return RequestTooLarge()
+        if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            return ParseError(str(exc))
         return super().convert_known_exceptions(exc)
 
 
@@ -29,6 +41,16 @@ def error_body(error_type: str, code: str, detail: str, attr: str | None = None)
 
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("client_error", "not_found", _("Not found.")), status=404)
+
+
+def json_bad_request(request, exception=None):
+    """Django's 400 (a SuspiciousOperation outside a DRF view: an oversized form, a bad host)."""
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(
+            error_body("client_error", "request_too_large", _("The request body is too large.")), status=413
+        )
+    detail = str(exception) if isinstance(exception, SuspiciousOperation) else ""
+    return JsonResponse(error_body("client_error", "bad_request", detail or _("Bad request.")), status=400)
 
 
 def json_server_error(request):

@@ -166,8 +166,18 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@cluster-platform
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "cluster_platform.api.authentication.PlatformTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Hardened JSON (size, depth, lone surrogates; see cluster_platform/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "cluster_platform.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "cluster_platform.api.parsers.SafeJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "cluster_platform.api.pagination.StandardPagination",
@@ -209,7 +219,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's "Authorize" offers the API token only (the session cookie cannot be set there).
-    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["cluster_platform.api.authentication.PlatformTokenAuthentication"],
     # Swagger UI groups the operations by these tags, in this order (see cluster_platform/api/schema.py).
     "TAGS": [
         {
