@@ -23,8 +23,39 @@ from rest_framework.serializers import as_serializer_error
 
 from cluster_platform.exceptions import RequestTooLarge
 
+# Errors reported per top-level field (a list's items count under the list's name): a body of
+# 200,000 bad items gets a short answer, not 20 MB of messages.
+MAX_ERRORS_PER_FIELD = 10
+
+
+def errors_capped(errors: list[dict], limit: int = MAX_ERRORS_PER_FIELD) -> list[dict]:
+    """The first `limit` errors of each top-level field, and one `too_many_errors` for the rest."""
+    kept, counts, dropped = [], {}, {}
+    for error in errors:
+        field = (error.get("attr") or "").split(".", 1)[0] or None
+        counts[field] = counts.get(field, 0) + 1
+        if counts[field] <= limit:
+            kept.append(error)
+        else:
+            dropped[field] = dropped.get(field, 0) + 1
+    for field, count in dropped.items():
+        kept.append(
+            {
+                "code": "too_many_errors",
+                "detail": _("%(count)d more errors in this field are not shown.") % {"count": count},
+                "attr": field,
+            }
+        )
+    return kept
+
 
 class PlatformExceptionHandler(ExceptionHandler):
+    def format_exception(self, exc):
+        data = super().format_exception(exc)
+        if isinstance(data.get("errors"), list) and len(data["errors"]) > MAX_ERRORS_PER_FIELD:
+            data["errors"] = errors_capped(data["errors"])
+        return data
+
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DjangoValidationError):
             return ValidationError(detail=as_serializer_error(exc))

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster_platform.api.fields import BoundedListField
 from cluster_platform.reference import get_industry, get_region, validate_industry_code, validate_region_code
 from enterprises.models import (
     Enterprise,
@@ -81,7 +82,7 @@ class EnterpriseInputSerializer(serializers.Serializer):
         max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
     )
     founded_on = serializers.DateField(allow_null=True, required=False)
-    qualifications = serializers.ListField(
+    qualifications = BoundedListField(
         child=serializers.ChoiceField(choices=Qualification.choices), required=False, max_length=20
     )
     description = serializers.CharField(allow_blank=True, required=False)

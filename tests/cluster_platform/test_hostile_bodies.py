@@ -153,3 +153,75 @@ def test_a_text_beyond_the_tsvector_limit_is_indexed_in_part_not_refused():
         lexemes, matches = cursor.fetchone()
     assert 50_000 < lexemes < 200_000
     assert matches
+
+
+# --- Amplification ------------------------------------------------------------------------------------
+
+
+def test_an_anonymous_check_with_200000_bogus_qualifications_answers_a_short_400():
+    body = json.dumps({"region_code": "320214", "qualifications": ["bogus1"] * 200_000}).encode()
+    assert 1_900_000 < len(body) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # the 2 MB of the finding
+
+    response = APIClient().post("/api/v1/policy-check/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert len(response.content) < 2_000
+    assert [error["attr"] for error in response.json()["errors"]] == ["qualifications"]
+    assert response.json()["errors"][0]["code"] == "max_length"
+
+
+def test_errors_are_capped_per_field_with_a_note_of_the_rest():
+    from cluster_platform.api.errors import MAX_ERRORS_PER_FIELD, errors_capped
+
+    errors = [{"code": "invalid", "detail": "x", "attr": f"items.{n}.code"} for n in range(50)]
+    errors.append({"code": "required", "detail": "y", "attr": "name"})
+
+    capped = errors_capped(errors)
+
+    assert [e["attr"] for e in capped].count("name") == 1
+    assert sum(1 for e in capped if e["attr"].startswith("items.")) == MAX_ERRORS_PER_FIELD
+    assert capped[-1]["code"] == "too_many_errors" and capped[-1]["attr"] == "items"
+
+
+def test_many_bad_items_within_the_list_limit_report_a_bounded_number_of_errors(
+    client_for, platform_operator
+):
+    response = client_for(platform_operator).post(
+        "/api/v1/policies/",
+        {"title": "t", "issuer": "i", "level": "national", "categories": [f"bogus{n}" for n in range(12)]},
+    )
+
+    assert response.status_code == 400
+    attrs = [error["attr"] or "" for error in response.json()["errors"]]
+    assert sum(1 for attr in attrs if attr.startswith("categories")) <= 11
+
+
+def test_every_list_input_is_bounded_before_its_items_are_validated():
+    from django.urls import get_resolver
+    from rest_framework import relations, serializers
+
+    from cluster_platform.api.fields import BoundedListField
+
+    assert get_resolver().url_patterns  # imports every view, and so every serializer
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = ("cluster_platform", "enterprises", "services", "policies", "matching")
+    unbounded = []
+    for serializer in set(subclasses(serializers.Serializer)):
+        if not serializer.__module__.startswith(ours):
+            continue
+        for name, field in serializer._declared_fields.items():
+            writable = not field.read_only
+            if (
+                writable
+                and isinstance(field, serializers.ListField)
+                and not isinstance(field, BoundedListField)
+            ):
+                unbounded.append(f"{serializer.__module__}.{serializer.__name__}.{name}")
+            if writable and isinstance(field, relations.ManyRelatedField):
+                unbounded.append(f"{serializer.__module__}.{serializer.__name__}.{name}")
+    assert unbounded == []
