@@ -24,22 +24,33 @@ from cluster_platform.api.throttling import (
     SignInAddressThrottle,
 )
 from cluster_platform.models import User
+from cluster_platform.password_validation import MAX_PASSWORD_LENGTH
 from enterprises.selectors.enterprises import user_enterprise_links
 from enterprises.selectors.roles import user_cluster_standings
 
 # --- Serializers ------------------------------------------------------------------------------
 
 
+def _password_field(**kwargs) -> serializers.CharField:
+    """A password input, refused past MAX_PASSWORD_LENGTH before anything hashes it."""
+    return serializers.CharField(
+        trim_whitespace=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        style={"input_type": "password"},
+        **kwargs,
+    )
+
+
 class RegisterInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=100)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    password = _password_field(write_only=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
 class LoginInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    password = _password_field()
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
@@ -48,8 +59,8 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
-    current_password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-    new_password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    current_password = _password_field()
+    new_password = _password_field()
 
 
 class UserEnterpriseSerializer(serializers.Serializer):

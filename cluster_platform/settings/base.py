@@ -87,6 +87,8 @@ AUTH_USER_MODEL = "cluster_platform.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "cluster_platform.password_validation.MinimumLengthValidator"},
+    {"NAME": "cluster_platform.password_validation.MaximumLengthValidator"},
+    {"NAME": "cluster_platform.password_validation.NotOnlyWhitespaceValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -205,6 +207,9 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("TOKEN_TTL_HOURS", default=24 * 7)),
     "AUTO_REFRESH": True,
+    # Use extends a token, but never past this age from its creation: a stolen token that is kept
+    # busy still dies, and everyone signs in again at least this often.
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=env.int("TOKEN_MAX_TTL_HOURS", default=24 * 30)),
     "TOKEN_LIMIT_PER_USER": 20,
 }
 
