@@ -6,6 +6,7 @@ from cluster_platform.api.fields import BoundedListField
 from cluster_platform.reference import get_industry, get_region, validate_industry_code, validate_region_code
 from enterprises.models import (
     Enterprise,
+    EnterpriseInvitation,
     EnterpriseRole,
     EnterpriseUser,
     Membership,
@@ -128,6 +129,33 @@ class EnterpriseUserSerializer(serializers.ModelSerializer):
 class EnterpriseUserInviteSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=EnterpriseRole.choices, default=EnterpriseRole.MEMBER)
+
+
+class EnterpriseInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its enterprise's owners see it: the address, never the account behind it."""
+
+    class Meta:
+        model = EnterpriseInvitation
+        fields = ["id", "email", "role", "status", "created_at", "decided_at"]
+        read_only_fields = fields
+
+
+class EnterpriseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ReceivedInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its invitee sees it."""
+
+    enterprise = EnterpriseRefSerializer(read_only=True)
+
+    class Meta:
+        model = EnterpriseInvitation
+        fields = ["id", "enterprise", "role", "status", "created_at"]
+        read_only_fields = fields
 
 
 class EnterpriseBriefSerializer(serializers.ModelSerializer):

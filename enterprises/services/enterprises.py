@@ -7,8 +7,10 @@ nothing. Agency decisions are audit-logged inside the transaction that makes the
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,11 +19,13 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 
 from cluster_platform.exceptions import Conflict
 from cluster_platform.models import Cluster
-from cluster_platform.services import audit_record
+from cluster_platform.services import audit_record, notification_send
 from enterprises.models import (
     Enterprise,
+    EnterpriseInvitation,
     EnterpriseRole,
     EnterpriseUser,
+    InvitationStatus,
 )
 from enterprises.signals import enterprise_facts_changed
 from enterprises.size import classify_size
@@ -153,16 +157,74 @@ def enterprise_update(*, enterprise: Enterprise, data: dict[str, Any], by) -> En
 @transaction.atomic
 def enterprise_user_invite(
     *, enterprise: Enterprise, email: str, role: str = EnterpriseRole.MEMBER, by
-) -> EnterpriseUser:
-    """Link a registered user to the enterprise. Users sign up themselves; the owner only adds them."""
-    user = get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
-    if user is None:
-        raise ValidationError({"email": [_("No registered user has this email address.")]})
+) -> EnterpriseInvitation:
+    """Invite an email address to act for the enterprise. Nobody is linked without consent: the user
+    of that email accepts (or declines) the invitation. The answer is the same whether or not the
+    address has an account, so the owner learns neither that nor anyone's name. Inviting an address
+    that already has a pending invitation returns that invitation."""
+    email = get_user_model().objects.normalize_email((email or "").strip()).lower()
+    if not email:
+        raise ValidationError({"email": [_("Enter an email address.")]})
     if role not in EnterpriseRole.values:
         raise ValidationError({"role": [_("Unknown role.")]})
-    if EnterpriseUser.objects.filter(enterprise=enterprise, user=user).exists():
+    if EnterpriseUser.objects.filter(enterprise=enterprise, user__email__iexact=email).exists():
         raise Conflict({"email": [_("This user already acts for the enterprise.")]})
-    return EnterpriseUser.objects.create(enterprise=enterprise, user=user, role=role)
+    pending = EnterpriseInvitation.objects.filter(
+        enterprise=enterprise, email=email, status=InvitationStatus.PENDING
+    ).first()
+    if pending is not None:
+        return pending
+    invitation = EnterpriseInvitation.objects.create(
+        enterprise=enterprise, email=email, role=role, invited_by=by
+    )
+    title = _("You are invited to act for %(enterprise)s") % {"enterprise": enterprise.name}
+    body = _("Sign in to the platform with this email address to accept or decline the invitation.")
+    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if user is not None:
+        notification_send(
+            user=user,
+            kind="enterprise.invitation",
+            title=title,
+            body=body,
+            dedup_key=f"enterprise-invitation:{invitation.pk}",
+            target=invitation,
+        )
+    else:
+        transaction.on_commit(
+            lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
+        )
+    return invitation
+
+
+def _invitation_for(invitation: EnterpriseInvitation, user) -> EnterpriseInvitation:
+    invitation = EnterpriseInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.email.lower() != (user.email or "").lower():
+        raise PermissionDenied
+    if invitation.status != InvitationStatus.PENDING:
+        raise Conflict(_("This invitation has already been answered."))
+    return invitation
+
+
+@transaction.atomic
+def enterprise_invitation_accept(*, invitation: EnterpriseInvitation, user) -> EnterpriseUser:
+    """The invited user accepts: they now act for the enterprise in the invited role."""
+    invitation = _invitation_for(invitation, user)
+    link, _created = EnterpriseUser.objects.get_or_create(
+        enterprise=invitation.enterprise, user=user, defaults={"role": invitation.role}
+    )
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at", "updated_at"])
+    return link
+
+
+@transaction.atomic
+def enterprise_invitation_decline(*, invitation: EnterpriseInvitation, user) -> EnterpriseInvitation:
+    invitation = _invitation_for(invitation, user)
+    invitation.status = InvitationStatus.DECLINED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at", "updated_at"])
+    return invitation
 
 
 @transaction.atomic
