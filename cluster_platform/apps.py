@@ -13,5 +13,10 @@ class ClusterPlatformConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_login_failed
+
+        from cluster_platform.password_guesses import user_login_failed_record
+
+        user_login_failed.connect(user_login_failed_record, dispatch_uid="password-guess-record")
         if not settings.REDIS_URL:
             logger.info("REDIS_URL is not set: Celery tasks run in-process and the cache is local memory.")

@@ -4,6 +4,8 @@ Services raise django.core.exceptions.ValidationError (a dict of field -> messag
 field-level errors) for bad input, and these for conflicts with the current state.
 """
 
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -30,3 +32,15 @@ class InvalidTransition(Conflict):
             "allowed": ", ".join(self.allowed) or "-",
         }
         super().__init__(detail=detail)
+
+
+class RequestTooLarge(APIException):
+    """413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    status_code = 413
+    default_detail = _("The request body is too large.")
+    default_code = "request_too_large"
+
+    def __init__(self):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit})

@@ -27,6 +27,11 @@ from cluster_platform.text import SEARCH_STOPWORDS, cut, cut_for_search, has_wor
 
 # Positions in a tsvector stop at 16383; longer texts keep their lexemes at the last position.
 _MAX_POSITION = 16383
+# PostgreSQL refuses a tsvector over 1 MB (1,048,575 bytes) and a lexeme over 2,047 bytes ("string is
+# too long for tsvector", "word is too long"). A huge text keeps the lexemes that fit in this budget
+# (its beginning, where the words a search needs usually are) instead of failing the whole write.
+_MAX_LEXEME_BYTES = 2046
+_TSVECTOR_BUDGET = 1_000_000
 WEIGHTS = ("A", "B", "C", "D")
 
 
@@ -76,6 +81,7 @@ def tsvector_literal(weighted_texts: Iterable[tuple[str, str]]) -> str:
     """
     positions: dict[str, list[str]] = {}
     position = 0
+    size = 16  # the tsvector's header, then per lexeme: an entry, the bytes (even), 2 per position
     for weight, text in weighted_texts:
         if weight not in WEIGHTS:
             raise ValueError(f"weight must be one of {WEIGHTS}, not {weight!r}")
@@ -84,8 +90,15 @@ def tsvector_literal(weighted_texts: Iterable[tuple[str, str]]) -> str:
                 position += 1
             entries = positions.get(lexeme)
             if entries is None:
+                length = len(lexeme.encode("utf-8", "surrogatepass"))
+                if length > _MAX_LEXEME_BYTES or size + length + 10 > _TSVECTOR_BUDGET:
+                    continue
+                size += length + 10
                 positions[lexeme] = [f"{position}{weight}"]
             elif len(entries) < 256:  # a tsvector keeps at most 256 positions per lexeme
+                if size + 2 > _TSVECTOR_BUDGET:
+                    continue
+                size += 2
                 entries.append(f"{position}{weight}")
         position = min(position + 1, _MAX_POSITION)  # a gap between texts
     return " ".join(f"{_quote(lexeme)}:{','.join(entries)}" for lexeme, entries in positions.items())

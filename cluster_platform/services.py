@@ -15,6 +15,7 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from cluster_platform.models import AuditLog, Cluster, Notification, User
+from cluster_platform.password_guesses import password_guess_record
 
 logger = logging.getLogger(__name__)
 
@@ -227,8 +228,11 @@ def user_profile_update(*, user: User, name: str | None = None, phone: str | Non
 @transaction.atomic
 def user_password_change(*, user: User, current_password: str, new_password: str, keep_token=None) -> User:
     """Change the password and sign out every other session: whoever knew the old password
-    must not keep a token minted with it. The token making the request (`keep_token`) survives."""
+    must not keep a token minted with it. The token making the request (`keep_token`) survives.
+    A wrong current password counts as a password guess against the account (whoever holds a
+    stolen session must not be able to guess the password through this door)."""
     if not user.check_password(current_password):
+        password_guess_record(account=user.email)
         raise ValidationError({"current_password": [_("The current password is not correct.")]})
     try:
         password_validation.validate_password(new_password, user=user)

@@ -771,7 +771,7 @@ def seed(*, stdout) -> None:
                 }
             )
             if status == MembershipStatus.APPROVED:
-                verified.setdefault(enterprise.uscc, (decided_at, admin))
+                verified.setdefault(enterprise.uscc, (decided_at, admin, clusters[slug]))
     sync_rows(Membership, ["cluster", "enterprise", "role"], rows)
     sync_rows(
         Enterprise,
@@ -779,8 +779,9 @@ def seed(*, stdout) -> None:
         [
             {
                 "uscc": p.enterprise["uscc"],
-                "verified_at": verified.get(p.enterprise["uscc"], (None, None))[0],
-                "verified_by": verified.get(p.enterprise["uscc"], (None, None))[1],
+                "verified_at": verified.get(p.enterprise["uscc"], (None, None, None))[0],
+                "verified_by": verified.get(p.enterprise["uscc"], (None, None, None))[1],
+                "verified_cluster": verified.get(p.enterprise["uscc"], (None, None, None))[2],
             }
             for p in planned
         ],

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, EnterpriseUser, Membership
+from enterprises.services.enterprises import enterprise_unverify_by_platform
 
 
 class EnterpriseUserInline(admin.TabularInline):
@@ -22,8 +24,21 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_display = ["name", "uscc", "region_code", "industry_code", "size_class", "verified_at"]
     list_filter = ["size_class"]
     search_fields = ["name", "uscc"]
-    readonly_fields = ["size_class", "verified_at", "verified_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "size_class",
+        "verified_at",
+        "verified_by",
+        "verified_cluster",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [EnterpriseUserInline, MembershipInline]
+    actions = ["revoke_verification"]
+
+    @admin.action(description=_("Revoke the verification (recorded in the verifying cluster's audit log)"))
+    def revoke_verification(self, request, queryset):
+        for enterprise in queryset.filter(verified_at__isnull=False).order_by("pk"):
+            enterprise_unverify_by_platform(enterprise=enterprise, by=request.user)
 
 
 @admin.register(EnterpriseUser)

@@ -86,6 +86,17 @@ class Enterprise(TimestampedModel):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The cluster whose agency verified: only it (or a platform operator) may revoke, and its audit
+    # log records every change to the verification. Null: verified before this was recorded, or
+    # the cluster was deleted; then only a platform operator may revoke.
+    verified_cluster = models.ForeignKey(
+        Cluster,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verified by the agency of"),
+    )
 
     class Meta:
         verbose_name = _("enterprise")
@@ -140,6 +151,46 @@ class EnterpriseUser(TimestampedModel):
 
     def __str__(self):
         return f"{self.user} @ {self.enterprise} ({self.role})"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+class EnterpriseInvitation(TimestampedModel):
+    """An owner's invitation of an email address to act for the enterprise; it links the account of
+    that email only when its user accepts."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(
+        _("role"), max_length=8, choices=EnterpriseRole.choices, default=EnterpriseRole.MEMBER
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise invitation")
+        verbose_name_plural = _("enterprise invitations")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "email"],
+                condition=models.Q(status="pending"),
+                name="uniq_pending_invitation",
+            ),
+        ]
+        indexes = [models.Index(fields=["email", "status"], name="invitation_email_status")]
+
+    def __str__(self):
+        return f"{self.email} -> {self.enterprise} ({self.status})"
 
 
 class MembershipRole(models.TextChoices):

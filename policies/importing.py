@@ -9,6 +9,8 @@ Row numbers are what a person sees: the line in a JSON Lines file, the spreadshe
 import csv
 import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -16,6 +18,16 @@ from django.utils.translation import gettext as _
 from policies.records import FIELDS
 
 FORMATS = ("jsonl", "csv", "xlsx")
+
+# Limits checked before a file is parsed, so that a small upload cannot make a worker parse
+# millions of rows or inflate a zip bomb (an XLSX is a zip of XML files): more rows than the
+# largest real library import, and the uncompressed XML of a workbook that size with room to spare.
+MAX_IMPORT_ROWS = 200_000
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# A row element in a worksheet's XML (<row ...>, possibly with a namespace prefix).
+_XLSX_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+# A document type declaration, in the encodings an XML part may use (UTF-8, UTF-16 LE and BE).
+_DTD_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
 # Column headers people write in Chinese spreadsheets, besides the field names themselves.
 HEADER_ALIASES = {
     "标题": "title",
@@ -89,7 +101,16 @@ def parse_file(content: bytes, file_format: str) -> list[RawRow]:
     rows = {"jsonl": _parse_jsonl, "csv": _parse_csv, "xlsx": _parse_xlsx}[file_format](content)
     if not rows:
         raise ImportFileError(_("The file holds no rows."))
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise _too_many_rows()
     return rows
+
+
+def _too_many_rows() -> "ImportFileError":
+    return ImportFileError(
+        _("The file holds more than %(limit)d rows: split it into several imports.")
+        % {"limit": MAX_IMPORT_ROWS}
+    )
 
 
 def _decode(content: bytes) -> str:
@@ -164,17 +185,56 @@ def _parse_csv(content: bytes) -> list[RawRow]:
         raise ImportFileError(_("Not a readable CSV file: %(error)s") % {"error": error}) from None
 
 
-def _parse_xlsx(content: bytes) -> list[RawRow]:
-    import zipfile
+def xlsx_check(content: bytes) -> None:
+    """Refuse a workbook before openpyxl parses it: one whose parts inflate beyond
+    MAX_XLSX_UNCOMPRESSED_BYTES (the sizes the zip declares, which reading never exceeds), one with a
+    DTD in any part (entity expansion: no spreadsheet application writes one), or one whose
+    worksheets hold more than MAX_IMPORT_ROWS rows."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ImportFileError(_("Not a readable XLSX workbook: %(error)s") % {"error": error}) from None
+    with archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise ImportFileError(
+                _("The workbook expands to more than %(limit)d MB: split it into several imports.")
+                % {"limit": MAX_XLSX_UNCOMPRESSED_BYTES // 2**20}
+            )
+        rows = 0
+        for member in members:
+            if member.is_dir():
+                continue
+            try:
+                data = archive.read(member)
+            except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as error:
+                raise ImportFileError(
+                    _("Not a readable XLSX workbook: %(error)s") % {"error": error}
+                ) from None
+            if any(marker in data for marker in _DTD_MARKERS):
+                raise ImportFileError(
+                    _("The workbook holds a DTD (a document type declaration), which is refused.")
+                )
+            if member.filename.startswith("xl/worksheets/"):
+                rows += len(_XLSX_ROW.findall(data))
+                if rows > MAX_IMPORT_ROWS:
+                    raise _too_many_rows()
 
+
+def _parse_xlsx(content: bytes) -> list[RawRow]:
     from openpyxl import load_workbook
 
+    xlsx_check(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except Exception as error:  # openpyxl raises many kinds (zip, XML, KeyError, ...) for a broken file
         raise ImportFileError(_("Not a readable XLSX workbook: %(error)s") % {"error": error}) from None
     try:
         sheet = workbook.worksheets[0]
         return _table_rows(sheet.iter_rows(values_only=True))
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise ImportFileError(_("Not a readable XLSX workbook: %(error)s") % {"error": error}) from None
     finally:
         workbook.close()

@@ -364,22 +364,53 @@ def policy_import_job_run(*, job_id) -> PolicyImportJob | None:
     try:
         rows = parse_file(bytes(job.content), job.file_format)
     except ImportFileError as error:
-        PolicyImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJobStatus.FAILED,
-            failure=str(error),
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        job.refresh_from_db()
-        return job
+        return _policy_import_job_fail(job, failure=str(error))
+    except Exception:
+        # A file no check foresaw must still end its job, not leave it running for ever.
+        logger.exception("policy import job %s: the file could not be parsed", job.pk)
+        return _policy_import_job_fail(job, failure=_("The file could not be read."))
     PolicyImportJob.objects.filter(pk=job.pk).update(rows_total=len(rows))
-    outcome = policy_import_rows(rows=rows, cluster=cluster, progress=progress)
+    try:
+        outcome = policy_import_rows(rows=rows, cluster=cluster, progress=progress)
+    except Exception:
+        logger.exception("policy import job %s: the import failed", job.pk)
+        return _policy_import_job_fail(
+            job, failure=_("The import stopped with an internal error; the rows before it were imported.")
+        )
     progress(outcome)
     PolicyImportJob.objects.filter(pk=job.pk).update(
         status=ImportJobStatus.SUCCEEDED, finished_at=timezone.now(), updated_at=timezone.now()
     )
     job.refresh_from_db()
     return job
+
+
+def _policy_import_job_fail(job: PolicyImportJob, *, failure: str) -> PolicyImportJob:
+    now = timezone.now()
+    PolicyImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.FAILED, failure=failure, finished_at=now, updated_at=now
+    )
+    job.refresh_from_db()
+    return job
+
+
+# Longer than the import task's hard time limit (1900 s): a running job that has not reported
+# progress for this long has lost its worker for good.
+STALE_RUNNING_MINUTES = 40
+
+
+def policy_import_jobs_fail_stale(*, older_than_minutes: int = STALE_RUNNING_MINUTES) -> int:
+    """Fail the jobs still `running` with no progress for longer than any run may take (their
+    worker died, or a crash escaped the run); returns how many. Their user sees why, and may
+    upload again (imports are upserts, so the rows already imported are not duplicated)."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    now = timezone.now()
+    return PolicyImportJob.objects.filter(status=ImportJobStatus.RUNNING, updated_at__lt=cutoff).update(
+        status=ImportJobStatus.FAILED,
+        failure=_("The import stopped without finishing (its worker was lost); upload the file again."),
+        finished_at=now,
+        updated_at=now,
+    )
 
 
 def policy_import_jobs_stalled(*, older_than_minutes: int = 10) -> list[PolicyImportJob]:

@@ -27,7 +27,8 @@ def policy_import_job_run(job_id: str) -> str | None:
 
 @shared_task
 def policy_import_jobs_sweep() -> int:
-    """Re-enqueue import jobs whose task never arrived (run by beat)."""
+    """Re-enqueue import jobs whose task never arrived, and fail those whose run died (run by beat)."""
+    services.policy_import_jobs_fail_stale()
     stalled = services.policy_import_jobs_stalled()
     for job in stalled:
         policy_import_job_run.delay(str(job.pk))

@@ -126,3 +126,24 @@ def celery_in_process(request):
     celery_app.conf.task_always_eager = request.node.get_closest_marker("worker") is None
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def throttle_rates(settings):
+    """Set throttle rates (and other REST_FRAMEWORK settings) for one test, on clean counters:
+    `throttle_rates(login="3/min", NUM_PROXIES=1)`. The throttles read the rates per request."""
+    from django.core.cache import cache
+
+    def apply(**overrides):
+        framework = dict(settings.REST_FRAMEWORK)
+        rates = dict(framework["DEFAULT_THROTTLE_RATES"])
+        for name, value in overrides.items():
+            if name.isupper():
+                framework[name] = value
+            else:
+                rates[name] = value
+        settings.REST_FRAMEWORK = {**framework, "DEFAULT_THROTTLE_RATES": rates}
+
+    cache.clear()
+    yield apply
+    cache.clear()

@@ -5,35 +5,52 @@ use) and each can be revoked alone (log out) or all together (log out everywhere
 Clients send them as `Authorization: Token <key>`.
 """
 
+from collections.abc import Mapping
+
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from cluster_platform import services
+from cluster_platform.api.authentication import PlatformTokenAuthentication
+from cluster_platform.api.throttling import (
+    LiveScopedRateThrottle,
+    PasswordGuessThrottle,
+    SignInAddressThrottle,
+)
 from cluster_platform.models import User
+from cluster_platform.password_validation import MAX_PASSWORD_LENGTH
 from enterprises.selectors.enterprises import user_enterprise_links
 from enterprises.selectors.roles import user_cluster_standings
 
 # --- Serializers ------------------------------------------------------------------------------
 
 
+def _password_field(**kwargs) -> serializers.CharField:
+    """A password input, refused past MAX_PASSWORD_LENGTH before anything hashes it."""
+    return serializers.CharField(
+        trim_whitespace=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        style={"input_type": "password"},
+        **kwargs,
+    )
+
+
 class RegisterInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=100)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    password = _password_field(write_only=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
 class LoginInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    password = _password_field()
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
@@ -42,8 +59,8 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
-    current_password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-    new_password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    current_password = _password_field()
+    new_password = _password_field()
 
 
 class UserEnterpriseSerializer(serializers.Serializer):
@@ -110,7 +127,7 @@ class RegisterView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LiveScopedRateThrottle]
     throttle_scope = "register"
 
     @extend_schema(request=RegisterInputSerializer, responses={201: UserSerializer}, tags=["accounts"])
@@ -121,12 +138,16 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
-    """Exchange email and password for a token."""
+    """Exchange email and password for a token. Throttled per client address and per account
+    (wrong passwords), the same limits as the session logins (cluster_platform/api/throttling.py)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [SignInAddressThrottle, PasswordGuessThrottle]
+
+    @staticmethod
+    def guessed_account(request):
+        return request.data.get("email") if isinstance(request.data, Mapping) else None
 
     @extend_schema(request=LoginInputSerializer, responses={200: TokenSerializer}, tags=["accounts"])
     def post(self, request):
@@ -145,7 +166,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     """Revoke the token this request is made with."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [PlatformTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None}, tags=["accounts"])
@@ -157,7 +178,7 @@ class LogoutView(APIView):
 class LogoutAllView(APIView):
     """Revoke every token of the signed-in user (all devices)."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [PlatformTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None}, tags=["accounts"])
@@ -184,9 +205,15 @@ class MeView(APIView):
 
 
 class PasswordChangeView(APIView):
-    """Change the password; every other session (token) of the user is signed out."""
+    """Change the password; every other session (token) of the user is signed out. A wrong
+    `current_password` counts as a wrong password for the account, like a failed login."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [PasswordGuessThrottle]
+
+    @staticmethod
+    def guessed_account(request):
+        return request.user.email
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None}, tags=["accounts"])
     def post(self, request):

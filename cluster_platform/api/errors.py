@@ -8,18 +8,61 @@ the same field-level shape. The Django-level handlers give a 404 or 500 outside 
 (an unknown URL, a crash in middleware) the same shape.
 """
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from drf_standardized_errors.handler import ExceptionHandler
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.serializers import as_serializer_error
+
+from cluster_platform.exceptions import RequestTooLarge
+
+# Errors reported per top-level field (a list's items count under the list's name): a body of
+# 200,000 bad items gets a short answer, not 20 MB of messages.
+MAX_ERRORS_PER_FIELD = 10
+
+
+def errors_capped(errors: list[dict], limit: int = MAX_ERRORS_PER_FIELD) -> list[dict]:
+    """The first `limit` errors of each top-level field, and one `too_many_errors` for the rest."""
+    kept, counts, dropped = [], {}, {}
+    for error in errors:
+        field = (error.get("attr") or "").split(".", 1)[0] or None
+        counts[field] = counts.get(field, 0) + 1
+        if counts[field] <= limit:
+            kept.append(error)
+        else:
+            dropped[field] = dropped.get(field, 0) + 1
+    for field, count in dropped.items():
+        kept.append(
+            {
+                "code": "too_many_errors",
+                "detail": _("%(count)d more errors in this field are not shown.") % {"count": count},
+                "attr": field,
+            }
+        )
+    return kept
 
 
 class PlatformExceptionHandler(ExceptionHandler):
+    def format_exception(self, exc):
+        data = super().format_exception(exc)
+        if isinstance(data.get("errors"), list) and len(data["errors"]) > MAX_ERRORS_PER_FIELD:
+            data["errors"] = errors_capped(data["errors"])
+        return data
+
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DjangoValidationError):
             return ValidationError(detail=as_serializer_error(exc))
+        if isinstance(exc, RequestDataTooBig):
+            return RequestTooLarge()
+        if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            return ParseError(str(exc))
         return super().convert_known_exceptions(exc)
 
 
@@ -29,6 +72,16 @@ def error_body(error_type: str, code: str, detail: str, attr: str | None = None)
 
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("client_error", "not_found", _("Not found.")), status=404)
+
+
+def json_bad_request(request, exception=None):
+    """Django's 400 (a SuspiciousOperation outside a DRF view: an oversized form, a bad host)."""
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(
+            error_body("client_error", "request_too_large", _("The request body is too large.")), status=413
+        )
+    detail = str(exception) if isinstance(exception, SuspiciousOperation) else ""
+    return JsonResponse(error_body("client_error", "bad_request", detail or _("Bad request.")), status=400)
 
 
 def json_server_error(request):

@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cluster_platform import selectors, services
+from cluster_platform.api.filters import StrictBooleanFilter
 from cluster_platform.models import Notification
 
 
@@ -36,7 +37,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
+    unread = StrictBooleanFilter(
         method="filter_unread", label="unread", help_text="true: only unread; false: only read."
     )
 

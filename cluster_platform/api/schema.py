@@ -32,7 +32,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
 
 
 class KnoxTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "knox.auth.TokenAuthentication"
+    target_class = "cluster_platform.api.authentication.PlatformTokenAuthentication"
     name = TOKEN_SCHEME
     priority = 1  # over drf-spectacular's own knox extension
 

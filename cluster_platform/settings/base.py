@@ -90,6 +90,8 @@ AUTH_USER_MODEL = "cluster_platform.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "cluster_platform.password_validation.MinimumLengthValidator"},
+    {"NAME": "cluster_platform.password_validation.MaximumLengthValidator"},
+    {"NAME": "cluster_platform.password_validation.NotOnlyWhitespaceValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -220,8 +222,18 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@cluster-platform
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "cluster_platform.api.authentication.PlatformTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Hardened JSON (size, depth, lone surrogates; see cluster_platform/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "cluster_platform.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "cluster_platform.api.parsers.SafeJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "cluster_platform.api.pagination.StandardPagination",
@@ -231,8 +243,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "cluster_platform.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    # How many reverse proxies in front of the web process append to X-Forwarded-For. The throttles
+    # key on the address that the outermost trusted proxy saw (the right-most but NUM_PROXIES - 1);
+    # with 0 the header is ignored and the peer address counts, since a client writes the header
+    # itself and would otherwise pick a fresh identity per request (docs/operations.md).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
+        # Wrong passwords per account, on any door (see cluster_platform/api/throttling.py).
+        "login_account": env("THROTTLE_LOGIN_ACCOUNT", default="20/hour"),
         "register": env("THROTTLE_REGISTER", default="5/min"),
         "anon_check": env("THROTTLE_ANON_CHECK", default="30/min"),
     },
@@ -242,6 +261,9 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("TOKEN_TTL_HOURS", default=24 * 7)),
     "AUTO_REFRESH": True,
+    # Use extends a token, but never past this age from its creation: a stolen token that is kept
+    # busy still dies, and everyone signs in again at least this often.
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=env.int("TOKEN_MAX_TTL_HOURS", default=24 * 30)),
     "TOKEN_LIMIT_PER_USER": 20,
 }
 
@@ -256,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's "Authorize" offers the API token only (the session cookie cannot be set there).
-    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["cluster_platform.api.authentication.PlatformTokenAuthentication"],
     # Swagger UI groups the operations by these tags, in this order (see cluster_platform/api/schema.py).
     "TAGS": [
         {

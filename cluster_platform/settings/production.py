@@ -21,6 +21,15 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
+# Every response carries the Content-Security-Policy of cluster_platform/security.py; a deployment
+# may replace it (CONTENT_SECURITY_POLICY), e.g. to allow a CDN.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "cluster_platform.security.ContentSecurityPolicyMiddleware",
+)
+if env("CONTENT_SECURITY_POLICY", default=""):
+    CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY")
+
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -14,5 +14,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests exercise throttling explicitly with their own rates; everything else must not trip it.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"login": "1000/min", "register": "1000/min", "anon_check": "1000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": "1000/min",
+        "login_account": "1000/min",
+        "register": "1000/min",
+        "anon_check": "1000/min",
+    },
 }

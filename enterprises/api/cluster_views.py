@@ -8,6 +8,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cluster_platform.api.filters import StrictBooleanFilter
 from cluster_platform.api.permissions import (
     IsAuthenticatedUser,
     IsClusterMember,
@@ -146,7 +147,7 @@ class DirectoryFilter(django_filters.FilterSet):
     )
     region = django_filters.CharFilter(method="filter_region", help_text="GB/T 2260 code; members within it")
     size_class = django_filters.ChoiceFilter(choices=SizeClass.choices)
-    verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
+    verified = StrictBooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:

@@ -2,9 +2,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster_platform.api.fields import BoundedListField
 from cluster_platform.reference import get_industry, get_region, validate_industry_code, validate_region_code
 from enterprises.models import (
     Enterprise,
+    EnterpriseInvitation,
     EnterpriseRole,
     EnterpriseUser,
     Membership,
@@ -81,7 +83,7 @@ class EnterpriseInputSerializer(serializers.Serializer):
         max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
     )
     founded_on = serializers.DateField(allow_null=True, required=False)
-    qualifications = serializers.ListField(
+    qualifications = BoundedListField(
         child=serializers.ChoiceField(choices=Qualification.choices), required=False, max_length=20
     )
     description = serializers.CharField(allow_blank=True, required=False)
@@ -127,6 +129,33 @@ class EnterpriseUserSerializer(serializers.ModelSerializer):
 class EnterpriseUserInviteSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=EnterpriseRole.choices, default=EnterpriseRole.MEMBER)
+
+
+class EnterpriseInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its enterprise's owners see it: the address, never the account behind it."""
+
+    class Meta:
+        model = EnterpriseInvitation
+        fields = ["id", "email", "role", "status", "created_at", "decided_at"]
+        read_only_fields = fields
+
+
+class EnterpriseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ReceivedInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its invitee sees it."""
+
+    enterprise = EnterpriseRefSerializer(read_only=True)
+
+    class Meta:
+        model = EnterpriseInvitation
+        fields = ["id", "enterprise", "role", "status", "created_at"]
+        read_only_fields = fields
 
 
 class EnterpriseBriefSerializer(serializers.ModelSerializer):

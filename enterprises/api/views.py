@@ -12,13 +12,17 @@ from rest_framework.response import Response
 from cluster_platform.api.tenancy import UUID_LOOKUP_REGEX
 from enterprises.api.serializers import (
     EnterpriseInputSerializer,
+    EnterpriseInvitationSerializer,
     EnterpriseSerializer,
     EnterpriseUserInviteSerializer,
     EnterpriseUserSerializer,
+    ReceivedInvitationSerializer,
 )
 from enterprises.models import Enterprise, EnterpriseRole, EnterpriseUser
-from enterprises.selectors.enterprises import enterprise_list_for_user, enterprise_users
+from enterprises.selectors.enterprises import enterprise_list_for_user, enterprise_users, invitations_received
 from enterprises.services.enterprises import (
+    enterprise_invitation_accept,
+    enterprise_invitation_decline,
     enterprise_register,
     enterprise_update,
     enterprise_user_invite,
@@ -82,8 +86,8 @@ class EnterpriseViewSet(
     @extend_schema(
         methods=["POST"],
         request=EnterpriseUserInviteSerializer,
-        responses={201: EnterpriseUserSerializer},
-        summary="Add a registered user to the enterprise (owners only)",
+        responses={202: EnterpriseInvitationSerializer},
+        summary="Invite someone by email to act for the enterprise (owners only); they accept or decline",
     )
     @action(
         detail=True, methods=["get", "post"], url_path="users", pagination_class=None, filterset_fields=[]
@@ -96,8 +100,10 @@ class EnterpriseViewSet(
         self._require_owner(enterprise)
         serializer = EnterpriseUserInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        link = enterprise_user_invite(enterprise=enterprise, by=request.user, **serializer.validated_data)
-        return Response(EnterpriseUserSerializer(link).data, status=status.HTTP_201_CREATED)
+        invitation = enterprise_user_invite(
+            enterprise=enterprise, by=request.user, **serializer.validated_data
+        )
+        return Response(EnterpriseInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=None,
@@ -117,3 +123,34 @@ class EnterpriseViewSet(
             self._require_owner(enterprise)
         enterprise_user_remove(link=link, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReceivedInvitationViewSet(viewsets.GenericViewSet):
+    """The signed-in user's pending invitations to act for enterprises; accept or decline them.
+    An invitation addressed to another email answers 404."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReceivedInvitationSerializer
+    pagination_class = None
+    filterset_fields: list[str] = []
+
+    def get_queryset(self):
+        return invitations_received(user=self.request.user)
+
+    @extend_schema(responses={200: ReceivedInvitationSerializer(many=True)}, summary="My pending invitations")
+    def list(self, request):
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=None, responses={200: EnterpriseUserSerializer}, summary="Accept an invitation")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        link = enterprise_invitation_accept(invitation=self.get_object(), user=request.user)
+        return Response(EnterpriseUserSerializer(link).data)
+
+    @extend_schema(
+        request=None, responses={200: ReceivedInvitationSerializer}, summary="Decline an invitation"
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        invitation = enterprise_invitation_decline(invitation=self.get_object(), user=request.user)
+        return Response(self.get_serializer(invitation).data)

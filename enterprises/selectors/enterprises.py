@@ -3,7 +3,14 @@
 from django.db.models import QuerySet
 
 from cluster_platform.models import Cluster
-from enterprises.models import Enterprise, EnterpriseUser, Membership, MembershipStatus
+from enterprises.models import (
+    Enterprise,
+    EnterpriseInvitation,
+    EnterpriseUser,
+    InvitationStatus,
+    Membership,
+    MembershipStatus,
+)
 
 
 def enterprise_list_for_user(*, user) -> QuerySet[Enterprise]:
@@ -30,4 +37,13 @@ def user_enterprise_links(*, user) -> QuerySet:
         EnterpriseUser.objects.filter(user=user)
         .select_related("enterprise")
         .order_by("enterprise__name", "enterprise_id")
+    )
+
+
+def invitations_received(*, user) -> QuerySet[EnterpriseInvitation]:
+    """The pending invitations addressed to the user's email."""
+    return (
+        EnterpriseInvitation.objects.filter(email__iexact=user.email, status=InvitationStatus.PENDING)
+        .select_related("enterprise")
+        .order_by("-created_at", "id")
     )

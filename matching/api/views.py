@@ -4,6 +4,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cluster_platform.api.filters import StrictBooleanFilter
 from cluster_platform.api.permissions import IsClusterSME, IsClusterStaff, IsClusterStaffWriter
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from matching.api.serializers import (
@@ -27,7 +28,7 @@ class RecommendationFilter(django_filters.FilterSet):
     offering = django_filters.UUIDFilter(field_name="offering_id")
     partner = django_filters.UUIDFilter(field_name="partner_id")
     run = django_filters.UUIDFilter(field_name="run_id")
-    proactive = django_filters.BooleanFilter(
+    proactive = StrictBooleanFilter(
         field_name="demand", lookup_expr="isnull", label="Only proactive recommendations (no demand)"
     )
 

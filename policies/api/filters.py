@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from cluster_platform.api.filters import StrictBooleanFilter
 from cluster_platform.reference import validate_region_code
 from policies.categories import CATEGORIES
 from policies.models import Policy, PolicyLevel, PolicyStatus
@@ -25,7 +26,7 @@ class PolicyFilter(django_filters.FilterSet):
     )
     issuer = django_filters.CharFilter(field_name="issuer", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(choices=PolicyStatus.choices)
-    open_now = django_filters.BooleanFilter(method="filter_open_now", label=_("Open for application today"))
+    open_now = StrictBooleanFilter(method="filter_open_now", label=_("Open for application today"))
     amount_min = django_filters.NumberFilter(field_name="max_amount", lookup_expr="gte")
     amount_max = django_filters.NumberFilter(field_name="max_amount", lookup_expr="lte")
 

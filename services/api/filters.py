@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from cluster_platform.api.filters import StrictBooleanFilter
 from cluster_platform.reference import validate_region_code
 from enterprises.models import SizeClass
 from services.models import Category, DeliveryMode, DemandStatus, OfferingRevision, OfferingStatus
@@ -35,7 +36,7 @@ class OfferingFilter(django_filters.FilterSet):
     price_max = django_filters.NumberFilter(
         label=_("the lowest price is within this budget (CNY)"), min_value=0
     )
-    voucher_eligible = django_filters.BooleanFilter()
+    voucher_eligible = StrictBooleanFilter()
     partner = django_filters.UUIDFilter()
     status = django_filters.ChoiceFilter(choices=OfferingStatus.choices)
     ordering = django_filters.ChoiceFilter(
@@ -80,7 +81,7 @@ class DemandFilter(django_filters.FilterSet):
         method="filter_category",
         label=_("category code (with its subcategories)"),
     )
-    visible_to_partners = django_filters.BooleanFilter()
+    visible_to_partners = StrictBooleanFilter()
     ordering = django_filters.ChoiceFilter(
         choices=[(key, key) for key in DEMAND_ORDERINGS],
         method="order",

@@ -1,11 +1,9 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from cluster_platform.models import StaffRole, User
 from enterprises.models import EnterpriseRole, MembershipRole, MembershipStatus
@@ -208,12 +206,8 @@ def test_at_the_token_limit_the_oldest_session_is_signed_out(settings):
 
 
 @pytest.fixture
-def tight_throttle(monkeypatch):
-    # ScopedRateThrottle reads the rates once at import; the test sets its own.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min", "register": "2/min"})
-    cache.clear()
-    yield
-    cache.clear()
+def tight_throttle(throttle_rates):
+    throttle_rates(login="3/min", register="2/min")
 
 
 def test_login_is_throttled_with_429_in_the_error_shape(tight_throttle):

@@ -174,18 +174,13 @@ def test_409_conflict_and_invalid_transition(api_client):
 
 
 @pytest.mark.django_db
-def test_429_is_in_the_error_shape(monkeypatch):
-    from django.core.cache import cache
-    from rest_framework.throttling import ScopedRateThrottle
-
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "1/min"})
-    cache.clear()
+def test_429_is_in_the_error_shape(throttle_rates):
+    throttle_rates(login="1/min")
     client = APIClient()
     client.post("/api/v1/auth/login/", {"email": "a@example.com", "password": "x"})
 
     response = client.post("/api/v1/auth/login/", {"email": "a@example.com", "password": "x"})
 
-    cache.clear()
     assert_error_shape(response, 429, "client_error", code="throttled")
 
 

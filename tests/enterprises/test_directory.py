@@ -171,3 +171,11 @@ def test_unverify_clears_and_is_logged(client_for, people):
         "enterprise.verified",
         "enterprise.unverified",
     ]
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "truee"])
+def test_an_unknown_boolean_filter_value_is_a_400_not_ignored(client_for, people, value):
+    response = client_for(people.admin).get(BASE, {"verified": value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "verified"

@@ -1,7 +1,8 @@
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
-from enterprises.models import Enterprise, EnterpriseRole, EnterpriseUser
+from cluster_platform.models import Notification
+from enterprises.models import Enterprise, EnterpriseInvitation, EnterpriseRole, EnterpriseUser
 from enterprises.uscc import uscc_compose
 from tests.cluster_platform.factories import UserFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory
@@ -213,29 +214,60 @@ def test_bad_update_changes_nothing(client_for, data, field):
     assert Enterprise.objects.filter(pk=link.enterprise_id).values().get() == before
 
 
-def test_owner_invites_a_registered_user_by_email(client_for):
+def test_inviting_a_registered_user_links_nobody_until_they_accept(client_for, mailoutbox):
     owner = EnterpriseUserFactory()
-    colleague = UserFactory(email="colleague@example.com")
+    colleague = UserFactory(email="colleague@example.com", name="王同事")
     url = f"/api/v1/enterprises/{owner.enterprise.id}/users/"
 
     response = client_for(owner.user).post(url, {"email": "Colleague@Example.com"}, format="json")
 
-    assert response.status_code == 201, response.json()
-    assert response.json()["role"] == "member"
-    assert EnterpriseUser.objects.filter(enterprise=owner.enterprise, user=colleague).exists()
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert (body["email"], body["role"], body["status"]) == ("colleague@example.com", "member", "pending")
+    assert "王同事" not in response.content.decode() and "name" not in body
+    assert not EnterpriseUser.objects.filter(user=colleague).exists()
+    assert Notification.objects.filter(user=colleague, kind="enterprise.invitation").exists()
+
+    received = client_for(colleague).get("/api/v1/me/invitations/").json()
+    assert [(row["id"], row["enterprise"]["id"]) for row in received] == [
+        (body["id"], str(owner.enterprise.id))
+    ]
+    accepted = client_for(colleague).post(f"/api/v1/me/invitations/{body['id']}/accept/")
+
+    assert accepted.status_code == 200
+    assert EnterpriseUser.objects.get(user=colleague).role == EnterpriseRole.MEMBER
     listed = client_for(colleague).get(url).json()
     assert {row["email"] for row in listed} == {owner.user.email, colleague.email}
+    assert client_for(colleague).post(f"/api/v1/me/invitations/{body['id']}/accept/").status_code == 404
 
 
-def test_inviting_an_unknown_email_is_a_field_error(client_for):
+def test_an_unknown_email_gets_the_same_answer_and_is_linked_once_registered(client_for):
     owner = EnterpriseUserFactory()
+    url = f"/api/v1/enterprises/{owner.enterprise.id}/users/"
 
-    response = client_for(owner.user).post(
-        f"/api/v1/enterprises/{owner.enterprise.id}/users/", {"email": "nobody@example.com"}, format="json"
+    response = client_for(owner.user).post(url, {"email": "nobody@example.com"}, format="json")
+
+    assert response.status_code == 202
+    assert EnterpriseUser.objects.count() == 1
+    newcomer = UserFactory(email="nobody@example.com")
+    invitation_id = client_for(newcomer).get("/api/v1/me/invitations/").json()[0]["id"]
+    assert client_for(newcomer).post(f"/api/v1/me/invitations/{invitation_id}/accept/").status_code == 200
+    assert EnterpriseUser.objects.filter(user=newcomer, enterprise=owner.enterprise).exists()
+
+
+def test_a_declined_or_foreign_invitation_links_nobody(client_for):
+    owner = EnterpriseUserFactory()
+    invitee = UserFactory(email="invitee@example.com")
+    stranger = UserFactory(email="stranger@example.com")
+    invitation_id = (
+        client_for(owner.user)
+        .post(f"/api/v1/enterprises/{owner.enterprise.id}/users/", {"email": invitee.email}, format="json")
+        .json()["id"]
     )
 
-    assert response.status_code == 400
-    assert "email" in _fields(response)
+    assert client_for(stranger).post(f"/api/v1/me/invitations/{invitation_id}/accept/").status_code == 404
+    assert client_for(invitee).post(f"/api/v1/me/invitations/{invitation_id}/decline/").status_code == 200
+    assert client_for(invitee).post(f"/api/v1/me/invitations/{invitation_id}/accept/").status_code == 404
     assert EnterpriseUser.objects.count() == 1
 
 
@@ -260,6 +292,7 @@ def test_members_cannot_invite_or_remove_others(client_for):
     client = client_for(member.user)
 
     assert client.post(base, {"email": "third@example.com"}, format="json").status_code == 403
+    assert not EnterpriseInvitation.objects.exists()
     assert client.delete(f"{base}{owner.id}/").status_code == 403
     assert EnterpriseUser.objects.count() == 2
 

@@ -310,6 +310,20 @@ def test_anonymous_check_is_throttled(api_client, db):
     cache.clear()
 
 
+def test_anonymous_check_limit_is_not_escaped_by_rotating_x_forwarded_for(api_client, throttle_rates):
+    throttle_rates(anon_check="2/min")  # NUM_PROXIES 0: the header is the client's own words
+    codes = [
+        api_client.post(
+            reverse("policy-check"),
+            {"region_code": "320214"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
 def _rest_framework():
     from django.conf import settings
 

@@ -232,3 +232,20 @@ def test_ordering_keeps_a_unique_tiebreaker(client_for, scene):
     assert (
         client.get(scene.url("machines/?ordering=decision_reason")).status_code == 200
     )  # ignored, not an error
+
+
+def test_the_agencys_decision_reason_is_for_the_partner_and_the_agency_only(client_for, scene):
+    machine = MachineFactory(
+        cluster=scene.cluster, partner=scene.partner, decision_reason="校准证书过期，补交后通过"
+    )
+    path = scene.url(f"machines/{machine.pk}/")
+
+    anonymous = client_for(None).get(path).json()
+    sme = client_for(scene.sme_user).get(path).json()
+    partner = client_for(scene.partner_user).get(path).json()
+    agency = client_for(scene.viewer).get(path).json()
+    listed = client_for(None).get(scene.url("machines/")).json()["results"]
+
+    assert anonymous["decision_reason"] == "" and sme["decision_reason"] == ""
+    assert all(row["decision_reason"] == "" for row in listed)
+    assert partner["decision_reason"] == agency["decision_reason"] == "校准证书过期，补交后通过"

@@ -2,6 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cluster_platform.api.fields import BoundedListField
 from cluster_platform.reference import validate_industry_code, validate_region_code
 from enterprises.models import Qualification, SizeClass
 from policies.eligibility.calculator import DEFAULT_LIMIT, MAX_LIMIT
@@ -22,7 +23,7 @@ class ProfileSerializer(serializers.Serializer):
     region_code = serializers.CharField(max_length=6, validators=[validate_region_code])
     industry_code = serializers.CharField(max_length=5, required=False, validators=[validate_industry_code])
     size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False)
-    qualifications = serializers.ListField(
+    qualifications = BoundedListField(
         child=serializers.ChoiceField(choices=Qualification.choices),
         required=False,
         allow_empty=True,
@@ -95,7 +96,10 @@ class PolicyMatchSerializer(serializers.Serializer):
         help_text=_("Near misses: each of these alone would make the enterprise eligible."),
     )
     missing_facts = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text=_("Needs facts: the profile facts to add.")
+        child=serializers.CharField(),
+        required=False,
+        read_only=True,
+        help_text=_("Needs facts: the profile facts to add."),
     )
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster_platform.api.fields import BoundedListField
 from cluster_platform.reference.regions import get_region
 from policies.categories import BENEFIT_TYPES, CATEGORIES, CATEGORY_BY_CODE
 from policies.models import Policy, PolicyImportJob, PolicyLevel
@@ -88,7 +89,7 @@ class PolicyInputSerializer(serializers.Serializer):
     application_closes = serializers.DateField(required=False, allow_null=True)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
-    categories = serializers.ListField(
+    categories = BoundedListField(
         child=serializers.ChoiceField(choices=[(c.code, c.label_en) for c in CATEGORIES]),
         required=False,
         allow_empty=True,

@@ -3,24 +3,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from cluster_platform.api.permissions import IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from cluster_platform.api.throttling import LiveScopedRateThrottle
 from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus
 from policies.api.serializers.eligibility import LimitSerializer, PolicyMatchesSerializer, ProfileSerializer
 from policies.eligibility.calculator import enterprise_policy_matches, profile_policy_matches
 
 LIMIT_PARAMETER = OpenApiParameter("limit", int, description="Results per section (1-100, default 20).")
-
-
-class AnonCheckThrottle(ScopedRateThrottle):
-    """The `anon_check` rate, read from the settings at request time (so it can be tuned live)."""
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
 class EnterprisePolicyMatchesView(APIView):
@@ -50,7 +42,7 @@ class PolicyCheckView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [AnonCheckThrottle]
+    throttle_classes = [LiveScopedRateThrottle]
     throttle_scope = "anon_check"
 
     @extend_schema(request=ProfileSerializer, responses=PolicyMatchesSerializer, operation_id="policy_check")

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster_platform.api.fields import BoundedListField
 from enterprises.models import SizeClass
 from services.api.serializers.refs import EnterpriseNameSerializer
 from services.models import (
@@ -55,17 +56,17 @@ class OfferingInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, help_text=_("A service category code."))
     delivery_mode = serializers.ChoiceField(choices=DeliveryMode.choices)
-    target_industries = serializers.ListField(
+    target_industries = BoundedListField(
         child=serializers.CharField(max_length=5), required=False, default=list, max_length=50
     )
-    target_size_classes = serializers.ListField(
-        child=serializers.ChoiceField(choices=SizeClass.choices), required=False, default=list
+    target_size_classes = BoundedListField(
+        child=serializers.ChoiceField(choices=SizeClass.choices), required=False, default=list, max_length=4
     )
-    regions_served = serializers.ListField(
+    regions_served = BoundedListField(
         child=serializers.CharField(max_length=6), required=False, default=list, max_length=100
     )
-    maturity_levels = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=4), required=False, default=list
+    maturity_levels = BoundedListField(
+        child=serializers.IntegerField(min_value=1, max_value=4), required=False, default=list, max_length=4
     )
     price_model = serializers.ChoiceField(choices=PriceModel.choices)
     price_min = serializers.DecimalField(
@@ -76,7 +77,9 @@ class OfferingInputSerializer(serializers.Serializer):
     )
     voucher_eligible = serializers.BooleanField(required=False, default=False)
     capacity = serializers.IntegerField(min_value=1, required=False, default=1)
-    tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
+    tags = BoundedListField(
+        child=serializers.CharField(max_length=32), required=False, default=list, max_length=20
+    )
 
 
 class RejectInputSerializer(serializers.Serializer):

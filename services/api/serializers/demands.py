@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster_platform.api.fields import BoundedListField
 from services.api.serializers.catalog import CategoryBriefSerializer
 from services.models import (
     Demand,
@@ -14,7 +15,7 @@ class DemandInputSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    categories = serializers.ListField(
+    categories = BoundedListField(
         child=serializers.CharField(max_length=64), required=False, default=list, max_length=10
     )
     budget_min = serializers.DecimalField(

@@ -45,6 +45,18 @@ class MachineSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "decision_reason": {"help_text": "The agency's reason; only its partner and the agency read it."}
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The agency's reasoning is between it and the partner, not for the public catalogue.
+        view = self.context.get("view")
+        roles = getattr(view, "roles", None)
+        if roles is None or not (roles.is_staff or instance.partner_id in roles.partner_enterprise_ids):
+            data["decision_reason"] = ""
+        return data
 
 
 class OpeningHoursField(serializers.JSONField):

@@ -101,6 +101,11 @@ def platform_endpoints(urlconf=None) -> list[Endpoint]:
     )
 
 
+def api_endpoints(urlconf=None) -> list[Endpoint]:
+    """Every URL pattern of the API, cluster and platform routes, sign-in and the schema included."""
+    return _endpoints(urlconf, lambda route: route.startswith(PLATFORM_ROUTE))
+
+
 def _endpoints(urlconf, wanted) -> list[Endpoint]:
     endpoints = []
 
