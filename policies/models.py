@@ -4,6 +4,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from cluster_platform.models import Cluster, TimestampedModel
@@ -57,12 +58,17 @@ class Policy(TimestampedModel):
     covers_cap = models.DecimalField(
         _("covers: cap (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    covers_categories = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # Database defaults too: the bulk import COPYs only the columns it reads from a file.
+    covers_categories = ArrayField(
+        models.CharField(max_length=64), default=list, blank=True, db_default=RawSQL("'{}'::varchar[]", [])
+    )
     # Stacking: an exclusive policy combines with no other subsidy; a stackable one with any but
     # those named in `exclusive_with`. `max_public_share` caps the total of all subsidies used
     # with this policy (0.700 = public money at most 70 % of the price).
-    stackable = models.BooleanField(_("stackable with other subsidies"), default=True)
-    exclusive_with = ArrayField(models.UUIDField(), default=list, blank=True)
+    stackable = models.BooleanField(_("stackable with other subsidies"), default=True, db_default=True)
+    exclusive_with = ArrayField(
+        models.UUIDField(), default=list, blank=True, db_default=RawSQL("'{}'::uuid[]", [])
+    )
     max_public_share = models.DecimalField(
         _("cap on the total public share"), max_digits=4, decimal_places=3, null=True, blank=True
     )

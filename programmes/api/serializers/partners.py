@@ -89,7 +89,7 @@ class PartnerRecordSerializer(serializers.Serializer):
     years_accredited = serializers.IntegerField()
 
 
-class UpliftSerializer(serializers.Serializer):
+class PartnerUpliftSerializer(serializers.Serializer):
     """A partner's clients' measured digital-maturity gain (aggregates only, from n = 3)."""
 
     n = serializers.IntegerField()
@@ -113,4 +113,4 @@ class PartnerReviewRowSerializer(serializers.Serializer):
         )
     )
     open_disputes = serializers.IntegerField()
-    uplift = UpliftSerializer(allow_null=True)
+    uplift = PartnerUpliftSerializer(allow_null=True)
