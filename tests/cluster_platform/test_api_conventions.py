@@ -253,6 +253,7 @@ def _run_with_settings(args, **env_overrides):
     ignored = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
     env = {key: value for key, value in os.environ.items() if key not in ignored}
     env["DJANGO_SETTINGS_MODULE"] = "cluster_platform.settings.production"
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/0"  # only parsed: production refuses to start without it
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
