@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every log line of the request (and the tasks it enqueues) carries its id.
     "cluster_platform.observability.RequestIdMiddleware",
+    "cluster_platform.api.errors.JsonNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -203,6 +204,8 @@ REST_KNOX = {
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "EXCEPTION_HANDLER_CLASS": "cluster_platform.api.errors.PlatformExceptionHandler",
+    # `attr` is null for an error about the whole request (DRF's `non_field_errors`), as documented.
+    "EXCEPTION_FORMATTER_CLASS": "cluster_platform.api.errors.PlatformExceptionFormatter",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -302,7 +305,10 @@ SPECTACULAR_SETTINGS = {
         "PolicyStatusEnum": "policies.models.PolicyStatus",
         "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "cluster_platform.api.errors.non_field_errors_schema_hook",
+    ],
 }
 
 # --- Logs ------------------------------------------------------------------------------------

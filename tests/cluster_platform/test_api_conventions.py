@@ -1,5 +1,6 @@
 """API conventions every endpoint shares: the schema, the docs, one error shape, languages, settings."""
 
+import json
 import os
 import re
 import secrets
@@ -296,3 +297,35 @@ def test_throttle_counters_live_in_redis_when_redis_url_is_set():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "False"]
+
+
+# --- 404 under DEBUG; attr of non-field errors -------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/no/such/page/", "/api/v1/no-such-endpoint/", "/api/v1/clusters/nowhere/"])
+def test_404_keeps_the_json_shape_under_debug(api_client, settings, path):
+    settings.DEBUG = True  # Django's HTML technical 404 page otherwise
+
+    assert_error_shape(api_client.get(path), 404, "client_error", code="not_found")
+
+
+@pytest.mark.django_db
+def test_non_field_errors_have_a_null_attr(api_client):
+    # Wrong credentials are an error about the whole request, not about one field.
+    response = api_client.post("/api/v1/auth/login/", {"email": "nobody@example.com", "password": "x" * 12})
+
+    body = assert_error_shape(response, 400, "validation_error")
+    assert [error["attr"] for error in body["errors"]] == [None]
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_a_null_attr_for_non_field_errors(api_client):
+    body = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    text = json.dumps(body)
+    assert "non_field_errors" not in text
+    schemas = body["components"]["schemas"]
+    attr = schemas["V1AuthLoginCreateNonFieldErrorsErrorComponent"]["properties"]["attr"]
+    assert attr["enum"] == [None]
+    assert attr["nullable"] is True
