@@ -329,3 +329,43 @@ def test_the_schema_documents_a_null_attr_for_non_field_errors(api_client):
     attr = schemas["V1AuthLoginCreateNonFieldErrorsErrorComponent"]["properties"]["attr"]
     assert attr["enum"] == [None]
     assert attr["nullable"] is True
+
+
+# --- Every list paginated, or documented as whole ---------------------------------------------
+
+WHOLE_LISTS = {
+    "/api/v1/service-categories/",
+    "/api/v1/service-categories/tree/",
+    "/api/v1/policy-categories/",
+    "/api/v1/enterprises/{id}/users/",
+    "/api/v1/clusters/{cluster_slug}/engagements/{id}/events/",
+}
+
+
+@pytest.mark.django_db
+def test_every_list_is_paginated_or_documented_as_whole(api_client):
+    body = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    whole = set()
+    for path, operations in body["paths"].items():
+        response = operations.get("get", {}).get("responses", {}).get("200", {})
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("type") == "array":
+            whole.add(path)
+
+    assert whole == WHOLE_LISTS
+    api_doc = (ROOT / "docs" / "api.md").read_text()
+    for path in WHOLE_LISTS:
+        assert f"`GET {path}`" in api_doc
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/reference/regions/", "/api/v1/reference/industries/"])
+def test_reference_lists_answer_the_page_their_schema_documents(api_client, path):
+    body = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    documented = body["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    component = body["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
+
+    page = api_client.get(path, {"page_size": 5}).json()
+
+    assert set(page) == set(component["properties"]) == {"count", "next", "previous", "results"}
+    assert len(page["results"]) == 5

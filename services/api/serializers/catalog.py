@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster_platform.api.serializers import LocalizedNameField
 from enterprises.models import SizeClass
 from services.api.serializers.refs import EnterpriseNameSerializer
 from services.models import (
@@ -19,24 +20,30 @@ from services.services.offerings import OFFERING_EDITABLE_FIELDS, offering_value
 
 class CategorySerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_id", allow_null=True, read_only=True)
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name", read_only=True)
 
     class Meta:
         model = Category
-        fields = ["code", "parent", "name", "name_en", "position"]
+        fields = ["code", "parent", "name", "name_zh", "name_en", "position"]
 
 
 class CategoryTreeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name")
     name_en = serializers.CharField()
     position = serializers.IntegerField()
     children = CategorySerializer(many=True)
 
 
 class CategoryBriefSerializer(serializers.ModelSerializer):
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name", read_only=True)
+
     class Meta:
         model = Category
-        fields = ["code", "name", "name_en"]
+        fields = ["code", "name", "name_zh", "name_en"]
 
 
 # --- Offerings -------------------------------------------------------------------------------
