@@ -232,3 +232,18 @@ def test_ordering_keeps_a_unique_tiebreaker(client_for, scene):
     assert (
         client.get(scene.url("machines/?ordering=decision_reason")).status_code == 200
     )  # ignored, not an error
+
+
+def test_patch_naming_another_partner_for_a_machine_is_refused(client_for, scene):
+    url = scene.url(f"machines/{scene.machine.pk}/")
+    scene.machine.refresh_from_db()
+    before = (scene.machine.partner_id, scene.machine.hourly_rate)
+
+    response = client_for(scene.partner_user).patch(
+        url, {"partner": str(scene.other_partner_user.pk), "hourly_rate": "1.00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("read_only", "partner")]
+    scene.machine.refresh_from_db()
+    assert (scene.machine.partner_id, scene.machine.hourly_rate) == before

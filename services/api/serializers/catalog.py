@@ -59,6 +59,14 @@ class OfferingInputSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=500)
+
+    def validate_partner(self, value):
+        # An offering stays with the partner that published it; an edit saying otherwise is a
+        # mistake to report, not a field to drop silently.
+        if self.partial:
+            raise serializers.ValidationError(_("The partner cannot be changed."), code="read_only")
+        return value
+
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, help_text=_("A service category code."))
     delivery_mode = serializers.ChoiceField(choices=DeliveryMode.choices)

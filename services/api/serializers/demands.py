@@ -14,6 +14,13 @@ class DemandInputSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_sme(self, value):
+        # A demand stays with the SME that posted it; an edit saying otherwise is refused.
+        if self.partial:
+            raise serializers.ValidationError(_("The SME cannot be changed."), code="read_only")
+        return value
+
     categories = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, default=list, max_length=10
     )
