@@ -123,6 +123,8 @@ class PolicyImportJob(TimestampedModel):
     rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
     rows_created = models.PositiveIntegerField(_("policies created"), default=0)
     rows_updated = models.PositiveIntegerField(_("policies updated"), default=0)
+    # Rows identical to the policy already in the library: a re-imported file changes nothing.
+    rows_unchanged = models.PositiveIntegerField(_("policies unchanged"), default=0)
     rows_failed = models.PositiveIntegerField(_("rows rejected"), default=0)
     # [{"row": 12, "field": "region_code", "reason": "..."}], the first few hundred.
     errors = models.JSONField(_("errors"), default=list, blank=True)
