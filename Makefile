@@ -10,13 +10,22 @@ STAMP := $(VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The dependencies come from the lock file: every package pinned, with its hashes, so that every
+# machine, CI and the Docker image (requirements.lock) install the same files. `make lock` updates it.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the dependencies
+install: $(STAMP) ## Create .venv and install the locked dependencies (requirements-dev.lock)
+
+.PHONY: lock
+lock: $(STAMP) ## Re-resolve requirements.lock and requirements-dev.lock from pyproject.toml (after changing a dependency)
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		--extra dev -o requirements-dev.lock pyproject.toml
 
 demo: $(STAMP) ## Migrate, load the demo data and serve on 127.0.0.1:8000 (with a worker and beat if REDIS_URL is set)
 	@bash scripts/demo.sh

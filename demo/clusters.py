@@ -6,13 +6,19 @@ existing ones are updated only where a field differs, so a second run writes not
 `sync_rows` is the helper that does this; the other apps' demo modules use it too.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import contextlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
 from cluster_platform.models import Cluster, ClusterStaff, StaffRole, User
+from cluster_platform.services import audit_record
+
+DEMO_RESET_ACTION = "demo.reset"
 
 DEMO_PASSWORD = "demo-pass-2026"
 PLATFORM_OPERATOR_EMAIL = "operator@platform.demo"
@@ -131,6 +137,64 @@ def staff_email(slug: str, role: str) -> str:
     return f"{role}@{slug}.demo"
 
 
+@dataclass
+class DemoReset:
+    """One demo row that a run put back: which row, and its fields before and after."""
+
+    label: str
+    row: str
+    before: dict
+    after: dict
+
+
+@dataclass
+class ResetLog:
+    """The demo rows one `seed_demo` run put back as they were (after a walkthrough changed them).
+    Rows created by the same run (a first run, or rows deleted since) are not resets."""
+
+    resets: list[DemoReset] = field(default_factory=list)
+    created: set[tuple[str, object]] = field(default_factory=set)
+
+
+_reset_log: ResetLog | None = None
+
+
+@contextlib.contextmanager
+def tracking_resets() -> Iterator[ResetLog]:
+    global _reset_log
+    previous, _reset_log = _reset_log, ResetLog()
+    try:
+        yield _reset_log
+    finally:
+        _reset_log = previous
+
+
+def _json_values(values: dict) -> dict:
+    plain = {
+        name: "(hidden)" if "password" in name else _plain(value)  # never print or log a hash
+        for name, value in values.items()
+    }
+    return json.loads(json.dumps(plain, cls=DjangoJSONEncoder))
+
+
+def _record_resets(model: type[models.Model], changes: list[tuple[models.Model, dict, dict]]) -> None:
+    """Report the rows that were changed back, and write each cluster-owned one to its cluster's
+    audit log (in the seeding transaction): an agency sees why its pending application is back."""
+    if _reset_log is None:
+        return
+    label = model._meta.label
+    for obj, before, after in changes:
+        if (label, obj.pk) in _reset_log.created:
+            continue
+        before, after = _json_values(before), _json_values(after)
+        _reset_log.resets.append(DemoReset(label, str(obj), before, after))
+        cluster = getattr(obj, "cluster", None) if hasattr(obj, "cluster_id") else None
+        if isinstance(cluster, Cluster):
+            audit_record(
+                cluster=cluster, actor=None, action=DEMO_RESET_ACTION, target=obj, before=before, after=after
+            )
+
+
 def sync_rows(
     model: type[models.Model], key: Sequence[str], rows: Iterable[dict]
 ) -> dict[tuple, models.Model]:
@@ -155,6 +219,7 @@ def sync_rows(
         existing[key_of(obj)] = obj
 
     to_create, to_update, changed_fields = [], [], set()
+    changes: list[tuple[models.Model, dict, dict]] = []
     result: dict[tuple, models.Model] = {}
     for row in rows:
         row_key = key_of(row)
@@ -165,17 +230,22 @@ def sync_rows(
         else:
             dirty = [name for name, value in row.items() if _field_value(obj, name) != _plain(value)]
             if dirty:
+                before = {name: _field_value(obj, name) for name in dirty}
                 for name in dirty:
                     setattr(obj, name, row[name])
+                changes.append((obj, before, {name: row[name] for name in dirty}))
                 changed_fields.update(dirty)
                 to_update.append(obj)
         result[row_key] = obj
     if to_create:
         model._default_manager.bulk_create(to_create)
+        if _reset_log is not None:
+            _reset_log.created.update((model._meta.label, obj.pk) for obj in to_create)
     if to_update:
         if any(field.name == "updated_at" for field in model._meta.concrete_fields):
             changed_fields.add("updated_at")
         model._default_manager.bulk_update(to_update, sorted(changed_fields))
+        _record_resets(model, changes)
     return result
 
 

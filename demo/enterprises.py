@@ -26,6 +26,7 @@ from django.db import transaction
 from cluster_platform.models import Cluster, StaffRole, User
 from demo.clusters import demo_users, staff_email, sync_rows
 from enterprises.models import (
+    Assessment,
     Enterprise,
     EnterpriseRole,
     EnterpriseUser,
@@ -731,9 +732,16 @@ def seed(*, stdout) -> None:
         u.email: u
         for u in User.objects.filter(email__in=[staff_email(slug, StaffRole.ADMIN) for slug in PROFILES])
     }
-    enterprises = {
-        key[0]: obj for key, obj in sync_rows(Enterprise, ["uscc"], [p.enterprise for p in planned]).items()
-    }
+    # An assessment sets its enterprise's maturity level (demo.matching submits some): the planned
+    # level would undo it on every re-run, so an assessed enterprise keeps the level it earned.
+    assessed = set(Assessment.objects.values_list("enterprise__uscc", flat=True))
+    rows = [
+        {k: v for k, v in p.enterprise.items() if k != "digital_maturity_level"}
+        if p.enterprise["uscc"] in assessed
+        else p.enterprise
+        for p in planned
+    ]
+    enterprises = {key[0]: obj for key, obj in sync_rows(Enterprise, ["uscc"], rows).items()}
     owners = demo_users((p.owner_email, p.owner_name) for p in planned)
     sync_rows(
         EnterpriseUser,

@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cluster_platform.models import Cluster, TimestampedModel
@@ -23,8 +24,19 @@ class PolicyStatus(models.TextChoices):
     EXPIRED = "expired", _("expired")
 
 
+class PolicyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Every bulk update also moves `updated_at` (as `save()` does through `auto_now`): the
+        calculator caches compiled rules by policy id and `updated_at`, and a rule changed by
+        `.update()` (or `bulk_update`, which uses it) must not be served from the stale entry."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
 class Policy(TimestampedModel):
     """A support policy in the platform-wide library, or a cluster agency's local policy."""
+
+    objects = PolicyQuerySet.as_manager()
 
     title = models.CharField(_("title"), max_length=300)
     document_number = models.CharField(_("document number (文号)"), max_length=100, blank=True)
@@ -144,6 +156,8 @@ class PolicyImportJob(TimestampedModel):
     rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
     rows_created = models.PositiveIntegerField(_("policies created"), default=0)
     rows_updated = models.PositiveIntegerField(_("policies updated"), default=0)
+    # Rows identical to the policy already in the library: a re-imported file changes nothing.
+    rows_unchanged = models.PositiveIntegerField(_("policies unchanged"), default=0)
     rows_failed = models.PositiveIntegerField(_("rows rejected"), default=0)
     # [{"row": 12, "field": "region_code", "reason": "..."}], the first few hundred.
     errors = models.JSONField(_("errors"), default=list, blank=True)

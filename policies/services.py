@@ -157,6 +157,7 @@ class ImportOutcome:
     rows_done: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     failed: int = 0
     errors: list[dict] = field(default_factory=list)
 
@@ -202,9 +203,16 @@ def _upsert_sql() -> str:
         table = Policy._meta.db_table
         columns = ", ".join(STAGE_COLUMNS)
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*FIELDS, "search_vector", "updated_at"])
+        # A row identical to the stored policy is left alone (its updated_at too, so the rule
+        # cache keeps it) and is not returned: returned rows are the created (xmax = 0) and the
+        # really updated ones.
+        current = ", ".join(f"{table}.{name}" for name in FIELDS)
+        incoming = ", ".join(f"EXCLUDED.{name}" for name in FIELDS)
         _UPSERT_SQL = (
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM policy_import_stage "
-            f"ON CONFLICT ON CONSTRAINT uniq_policy_identity DO UPDATE SET {updates}"
+            f"ON CONFLICT ON CONSTRAINT uniq_policy_identity DO UPDATE SET {updates} "
+            f"WHERE ({current}) IS DISTINCT FROM ({incoming}) "
+            f"RETURNING (xmax = 0)"
         )
     return _UPSERT_SQL
 
@@ -247,9 +255,12 @@ def _upsert_batch(records: list[dict], *, cluster: Cluster | None, outcome: Impo
                     ]
                 )
         cursor.execute(_upsert_sql())
-        outcome.updated += sum(1 for record in unique if record["content_hash"] in previous)
-        outcome.created += sum(1 for record in unique if record["content_hash"] not in previous)
-        outcome.updated += len(records) - len(unique)
+        inserted = [row[0] for row in cursor.fetchall()]
+        created = sum(1 for was_inserted in inserted if was_inserted)
+        outcome.created += created
+        outcome.updated += len(inserted) - created
+        outcome.unchanged += len(unique) - len(inserted)
+        outcome.updated += len(records) - len(unique)  # a later row of the file replaced an earlier one
         newly_published = [
             record["content_hash"]
             for record in unique
@@ -356,6 +367,7 @@ def policy_import_job_run(*, job_id) -> PolicyImportJob | None:
             rows_done=outcome.rows_done,
             rows_created=outcome.created,
             rows_updated=outcome.updated,
+            rows_unchanged=outcome.unchanged,
             rows_failed=outcome.failed,
             errors=outcome.errors,
             updated_at=timezone.now(),

@@ -10,6 +10,7 @@ from enterprises.models import Enterprise
 from policies import services
 from policies.eligibility.notifications import (
     enterprise_notify_eligible,
+    policies_notify_eligible,
     policies_remind_closing,
     policy_notify_eligible,
 )
@@ -44,6 +45,14 @@ def policy_match_published(policy_id: str) -> dict:
     if policy is None:
         return {"matched": 0, "notified": 0}
     outcome = policy_notify_eligible(policy=policy)
+    return {"matched": outcome.matched, "notified": outcome.notified}
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def policies_match_published(policy_ids: list[str]) -> dict:
+    """The reverse match of one import batch (or any set published together), set-based."""
+    policies = list(Policy.objects.filter(id__in=policy_ids).order_by("pk"))
+    outcome = policies_notify_eligible(policies=policies)
     return {"matched": outcome.matched, "notified": outcome.notified}
 
 

@@ -12,6 +12,7 @@ from services.models import (
     PartnerRating,
     Review,
 )
+from services.services.offerings import offerings_search_refresh_for_categories
 
 
 @admin.register(Category)
@@ -19,6 +20,11 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "parent", "position"]
     list_filter = ["parent"]
     search_fields = ["code", "name", "name_en"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"name", "name_en"} & set(form.changed_data):
+            offerings_search_refresh_for_categories(codes=[obj.code])
 
 
 @admin.register(Offering)

@@ -17,9 +17,11 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 
 from cluster_platform.exceptions import RequestTooLarge
 
@@ -66,6 +68,52 @@ class PlatformExceptionHandler(ExceptionHandler):
         return super().convert_known_exceptions(exc)
 
 
+def field_path(attr: str | None) -> str | None:
+    """The documented `attr` of an error: the field path, or None for an error about the whole
+    request. DRF files those under `non_field_errors` (nested: `lines.0.non_field_errors`, an
+    error about the object `lines.0`)."""
+    if attr is None:
+        return None
+    key = api_settings.NON_FIELD_ERRORS_KEY
+    if attr == key:
+        return None
+    if attr.endswith("." + key):
+        return attr[: -len(key) - 1]
+    return attr
+
+
+class PlatformExceptionFormatter(ExceptionFormatter):
+    def get_errors(self):
+        errors = super().get_errors()
+        for error in errors:
+            error.attr = field_path(error.attr)
+        return errors
+
+
+def non_field_errors_schema_hook(result, generator, request, public):
+    """Make the schema say what `PlatformExceptionFormatter` answers: a validation error component
+    whose `attr` is `non_field_errors` documents `attr: null` (nested ones the object's path).
+    The `attr` discriminators of those error unions go: a null cannot select a branch, and
+    `oneOf` alone validates the same bodies."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for schema in schemas.values():
+        attr = schema.get("properties", {}).get("attr")
+        if attr and any(
+            str(value).endswith(api_settings.NON_FIELD_ERRORS_KEY) for value in attr.get("enum", [])
+        ):
+            values = [field_path(value) for value in attr["enum"]]
+            attr["enum"] = values
+            attr.pop("description", None)
+            if None in values:
+                attr["nullable"] = True
+        discriminator = schema.get("discriminator") or {}
+        if discriminator.get("propertyName") == "attr" and any(
+            api_settings.NON_FIELD_ERRORS_KEY in key for key in discriminator.get("mapping", {})
+        ):
+            del schema["discriminator"]
+    return result
+
+
 def error_body(error_type: str, code: str, detail: str, attr: str | None = None) -> dict:
     return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": attr}]}
 
@@ -82,6 +130,30 @@ def json_bad_request(request, exception=None):
         )
     detail = str(exception) if isinstance(exception, SuspiciousOperation) else ""
     return JsonResponse(error_body("client_error", "bad_request", detail or _("Bad request.")), status=400)
+
+
+# The pages people read in a browser: their 404s stay HTML.
+HTML_SITES = ("/console/", "/admin/")
+
+
+class JsonNotFoundMiddleware:
+    """Under DEBUG, Django answers an unknown URL with its HTML technical page instead of
+    `handler404`; clients of the API must see the same JSON 404 in development as in production.
+    Rewrites an HTML 404 into the one error shape (a JSON 404 from a view passes untouched); the
+    HTML admin sites keep their own pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and not request.path.startswith(HTML_SITES)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return json_not_found(request)
+        return response
 
 
 def json_server_error(request):

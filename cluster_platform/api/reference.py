@@ -6,13 +6,14 @@ standard paginator (a list keeps its order, so paging is deterministic).
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cluster_platform.api.pagination import StandardPagination
+from cluster_platform.api.serializers import LocalizedNameField
 from cluster_platform.reference.industries import (
     CLASS,
     DIVISION,
@@ -26,14 +27,18 @@ from cluster_platform.reference.regions import CITY, DISTRICT, PROVINCE, all_reg
 
 class RegionSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name")
+    # GB/T 2260 has no official English names: `name` is Chinese in every language.
+    name_en = serializers.CharField(allow_null=True, default=None)
     level = serializers.ChoiceField(choices=[PROVINCE, CITY, DISTRICT])
     parent_code = serializers.CharField(allow_null=True)
 
 
 class IndustrySerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name")
     name_en = serializers.CharField()
     level = serializers.ChoiceField(choices=[SECTION, DIVISION, GROUP, CLASS])
     parent_code = serializers.CharField(allow_null=True)
@@ -57,8 +62,27 @@ def _choice(request, name: str, choices: list[str]) -> str | None:
     return value
 
 
+def paginated(name: str, serializer_class) -> serializers.Serializer:
+    """The schema of a page of `serializer_class` rows, as the standard paginator answers it
+    (these viewsets page plain lists, so drf-spectacular cannot infer it; `many=False` keeps it
+    from wrapping a list action's answer in an array)."""
+    page_class = type(
+        name,
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+    return extend_schema_serializer(many=False)(page_class)()
+
+
 SEARCH = OpenApiParameter("search", OpenApiTypes.STR, description="Part of the name")
 PARENT = OpenApiParameter("parent", OpenApiTypes.STR, description="Code of the parent entry")
+PAGE = OpenApiParameter("page", OpenApiTypes.INT, description="A page number within the result set")
+PAGE_SIZE = OpenApiParameter("page_size", OpenApiTypes.INT, description="Rows per page (at most 100)")
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
@@ -82,8 +106,10 @@ class RegionViewSet(ReferenceViewSet):
             PARENT,
             OpenApiParameter("level", OpenApiTypes.STR, enum=[PROVINCE, CITY, DISTRICT]),
             SEARCH,
+            PAGE,
+            PAGE_SIZE,
         ],
-        responses=RegionSerializer(many=True),
+        responses=paginated("PaginatedRegionList", RegionSerializer),
     )
     def list(self, request):
         level = _choice(request, "level", [PROVINCE, CITY, DISTRICT])
@@ -124,8 +150,10 @@ class IndustryViewSet(ReferenceViewSet):
             PARENT,
             OpenApiParameter("level", OpenApiTypes.STR, enum=[SECTION, DIVISION, GROUP, CLASS]),
             SEARCH,
+            PAGE,
+            PAGE_SIZE,
         ],
-        responses=IndustrySerializer(many=True),
+        responses=paginated("PaginatedIndustryList", IndustrySerializer),
     )
     def list(self, request):
         level = _choice(request, "level", [SECTION, DIVISION, GROUP, CLASS])

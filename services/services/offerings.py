@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -225,6 +225,33 @@ def _apply_values(offering: Offering, cleaned: dict) -> None:
             offering.category_id = value
         else:
             setattr(offering, field, value)
+
+
+def offerings_search_refresh_for_categories(*, codes: list[str]) -> int:
+    """Recompute the search vectors of every offering filed under these categories or under
+    their children (a child's vector holds its parent's names too). A renamed category would
+    otherwise leave its offerings findable only by the old name. Returns how many were refreshed."""
+    offerings = Offering.objects.filter(Q(category_id__in=codes) | Q(category__parent_id__in=codes)).order_by(
+        "pk"
+    )
+    refreshed = 0
+    for offering in offerings.iterator(chunk_size=500):
+        offering_search_refresh(offering=offering)
+        refreshed += 1
+    return refreshed
+
+
+@transaction.atomic
+def category_rename(*, category: Category, name: str, name_en: str) -> Category:
+    """Rename a service category (platform operators, through the admin) and keep the search
+    text of its offerings in step."""
+    if (category.name, category.name_en) == (name, name_en):
+        return category
+    category.name, category.name_en = name, name_en
+    category.full_clean()
+    category.save(update_fields=["name", "name_en"])
+    offerings_search_refresh_for_categories(codes=[category.code])
+    return category
 
 
 def offering_search_refresh(*, offering: Offering) -> None:

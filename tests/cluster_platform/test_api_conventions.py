@@ -1,5 +1,6 @@
 """API conventions every endpoint shares: the schema, the docs, one error shape, languages, settings."""
 
+import json
 import os
 import re
 import secrets
@@ -248,6 +249,7 @@ def _run_with_settings(args, **env_overrides):
     ignored = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
     env = {key: value for key, value in os.environ.items() if key not in ignored}
     env["DJANGO_SETTINGS_MODULE"] = "cluster_platform.settings.production"
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/0"  # only parsed: production refuses to start without it
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -290,3 +292,75 @@ def test_throttle_counters_live_in_redis_when_redis_url_is_set():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "False"]
+
+
+# --- 404 under DEBUG; attr of non-field errors -------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/no/such/page/", "/api/v1/no-such-endpoint/", "/api/v1/clusters/nowhere/"])
+def test_404_keeps_the_json_shape_under_debug(api_client, settings, path):
+    settings.DEBUG = True  # Django's HTML technical 404 page otherwise
+
+    assert_error_shape(api_client.get(path), 404, "client_error", code="not_found")
+
+
+@pytest.mark.django_db
+def test_non_field_errors_have_a_null_attr(api_client):
+    # Wrong credentials are an error about the whole request, not about one field.
+    response = api_client.post("/api/v1/auth/login/", {"email": "nobody@example.com", "password": "x" * 12})
+
+    body = assert_error_shape(response, 400, "validation_error")
+    assert [error["attr"] for error in body["errors"]] == [None]
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_a_null_attr_for_non_field_errors(api_client):
+    body = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    text = json.dumps(body)
+    assert "non_field_errors" not in text
+    schemas = body["components"]["schemas"]
+    attr = schemas["V1AuthLoginCreateNonFieldErrorsErrorComponent"]["properties"]["attr"]
+    assert attr["enum"] == [None]
+    assert attr["nullable"] is True
+
+
+# --- Every list paginated, or documented as whole ---------------------------------------------
+
+WHOLE_LISTS = {
+    "/api/v1/service-categories/",
+    "/api/v1/service-categories/tree/",
+    "/api/v1/policy-categories/",
+    "/api/v1/enterprises/{id}/users/",
+    "/api/v1/clusters/{cluster_slug}/engagements/{id}/events/",
+}
+
+
+@pytest.mark.django_db
+def test_every_list_is_paginated_or_documented_as_whole(api_client):
+    body = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    whole = set()
+    for path, operations in body["paths"].items():
+        response = operations.get("get", {}).get("responses", {}).get("200", {})
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("type") == "array":
+            whole.add(path)
+
+    assert whole == WHOLE_LISTS
+    api_doc = (ROOT / "docs" / "api.md").read_text()
+    for path in WHOLE_LISTS:
+        assert f"`GET {path}`" in api_doc
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/reference/regions/", "/api/v1/reference/industries/"])
+def test_reference_lists_answer_the_page_their_schema_documents(api_client, path):
+    body = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    documented = body["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    component = body["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
+
+    page = api_client.get(path, {"page_size": 5}).json()
+
+    assert set(page) == set(component["properties"]) == {"count", "next", "previous", "results"}
+    assert len(page["results"]) == 5

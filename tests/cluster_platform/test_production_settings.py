@@ -15,8 +15,9 @@ def _manage(*args: str, **env: str | None) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.production",
         # The settings only parse the URL; no command here connects.
         "DATABASE_URL": "postgres://nobody@127.0.0.1:5432/none",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
-    for name in ("SECURE_SSL_REDIRECT", "DEBUG", "ALLOWED_HOSTS"):
+    for name in ("SECURE_SSL_REDIRECT", "DEBUG", "ALLOWED_HOSTS", "CELERY_IN_PROCESS"):
         environment.pop(name, None)
     for name, value in env.items():
         if value is None:
@@ -53,7 +54,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_static_files_are_served_by_whitenoise_with_hashed_names():
     code = (
         "from django.conf import settings; "
-        "print(settings.MIDDLEWARE[1]); print(settings.STORAGES['staticfiles']['BACKEND'])"
+        "m = settings.MIDDLEWARE; print(m[m.index('django.middleware.security.SecurityMiddleware') + 1]); print(settings.STORAGES['staticfiles']['BACKEND'])"
     )
     result = _manage("shell", "--verbosity", "0", "-c", code, SECRET_KEY="s" * 50)
 
@@ -62,3 +63,26 @@ def test_static_files_are_served_by_whitenoise_with_hashed_names():
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]
+
+
+SECRET = "s" * 50
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    for database_url in (None, ""):
+        result = _manage("check", SECRET_KEY=SECRET, DATABASE_URL=database_url)
+
+        assert result.returncode != 0
+        assert "Set DATABASE_URL" in result.stderr
+        assert "embedded" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_broker_unless_in_process_is_intended():
+    refused = _manage("check", SECRET_KEY=SECRET, REDIS_URL=None)
+    not_intended = _manage("check", SECRET_KEY=SECRET, REDIS_URL=None, CELERY_IN_PROCESS="false")
+    intended = _manage("check", SECRET_KEY=SECRET, REDIS_URL=None, CELERY_IN_PROCESS="true")
+
+    assert refused.returncode != 0
+    assert "Set REDIS_URL" in refused.stderr
+    assert not_intended.returncode != 0
+    assert intended.returncode == 0, intended.stderr

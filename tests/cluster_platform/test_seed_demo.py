@@ -175,3 +175,35 @@ def test_seeding_notifies_in_the_app_but_sends_no_email_to_the_demo_addresses(ma
 
     assert Notification.objects.filter(user__email__endswith=".demo").exists()
     assert mailoutbox == []
+
+
+def test_a_rerun_says_which_demo_rows_it_reset_and_audits_them(seeded):
+    from cluster_platform.models import AuditLog
+
+    pending = Membership.objects.get(
+        cluster__slug="wuxi-iot", enterprise__users__user__email="applicant@wuxi-iot.demo", status="pending"
+    )
+    Membership.objects.filter(pk=pending.pk).update(status="approved")  # a walkthrough approved it
+    audited_before = AuditLog.objects.filter(action="demo.reset").count()
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    text = out.getvalue()
+    assert "Reset 1 demo row(s)" in text
+    assert "enterprises.Membership" in text and "status: 'approved' -> 'pending'" in text
+    entry = AuditLog.objects.get(action="demo.reset", target_id=str(pending.pk))
+    assert entry.cluster.slug == "wuxi-iot"
+    assert entry.actor is None
+    assert (entry.before, entry.after) == ({"status": "approved"}, {"status": "pending"})
+    assert AuditLog.objects.filter(action="demo.reset").count() == audited_before + 1
+
+
+def test_a_rerun_with_nothing_changed_resets_nothing(seeded):
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert "No demo row needed resetting." in out.getvalue()

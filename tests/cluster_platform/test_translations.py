@@ -119,3 +119,45 @@ def test_the_catalog_covers_every_translatable_string_in_the_code(tmp_path):
 
     missing = sorted(fresh - catalog)
     assert missing == [], "new strings: run `make messages` and translate them"
+
+
+# --- `name` of reference rows follows Accept-Language ------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/api/v1/reference/industries/C39/", "C39"),
+        ("/api/v1/reference/regions/320214/", "320214"),
+    ],
+)
+def test_reference_names_follow_accept_language(api_client, path, code):
+    chinese = api_client.get(path).json()
+    english = api_client.get(path, HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert chinese["name"] == chinese["name_zh"] == english["name_zh"]
+    if english["name_en"]:
+        assert english["name"] == english["name_en"] != chinese["name"]
+    else:  # regions: GB/T 2260 has no English names
+        assert english["name"] == chinese["name"]
+
+
+@pytest.mark.django_db
+def test_category_names_follow_accept_language_in_list_tree_and_offerings(api_client):
+    from services.models import Category
+
+    category = Category.objects.filter(parent__isnull=False).order_by("code").first()
+    # The taxonomy is one short list, answered whole (not paginated; docs/api.md says which lists are).
+    english = api_client.get("/api/v1/service-categories/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = api_client.get("/api/v1/service-categories/")
+    tree = api_client.get("/api/v1/service-categories/tree/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    english_row = next(row for row in english.json() if row["code"] == category.code)
+    chinese_row = next(row for row in chinese.json() if row["code"] == category.code)
+    assert english_row["name"] == category.name_en
+    assert chinese_row["name"] == category.name
+    assert english_row["name_zh"] == chinese_row["name_zh"] == category.name
+    tree_child = next(child for root in tree for child in root["children"] if child["code"] == category.code)
+    assert tree_child["name"] == category.name_en
+    assert tree[0]["name"] == Category.objects.get(code=tree[0]["code"]).name_en

@@ -71,9 +71,15 @@ def test_every_group_and_class_has_its_parents():
 def test_regions_filter_by_parent_and_level(api_client):
     provinces = api_client.get(REGIONS, {"level": "province", "page_size": 100}).json()
     assert 31 <= provinces["count"] <= 34
-    assert {"code": "320000", "name": "江苏省", "level": "province", "parent_code": None} in provinces[
-        "results"
-    ]
+    jiangsu = {
+        "code": "320000",
+        "name": "江苏省",
+        "name_zh": "江苏省",
+        "name_en": None,
+        "level": "province",
+        "parent_code": None,
+    }
+    assert jiangsu in provinces["results"]
 
     wuxi = api_client.get(REGIONS, {"parent": "320200", "page_size": 100}).json()["results"]
     assert {row["code"] for row in wuxi} >= {"320205", "320211", "320213", "320214"}
@@ -125,6 +131,7 @@ def test_industries_filter_by_parent_and_level(api_client):
     assert detail == {
         "code": "C2682",
         "name": "化妆品制造",
+        "name_zh": "化妆品制造",
         "name_en": "Manufacture of cosmetics",
         "level": "class",
         "parent_code": "C268",

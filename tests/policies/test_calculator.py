@@ -10,7 +10,7 @@ from django.utils import translation
 from rest_framework.settings import api_settings
 
 from policies.eligibility.calculator import enterprise_policy_matches
-from policies.models import PolicyLevel, PolicyStatus
+from policies.models import Policy, PolicyLevel, PolicyStatus
 from tests.cluster_platform.factories import ClusterFactory, UserFactory, staff_member
 from tests.enterprises.factories import (
     EnterpriseFactory,
@@ -342,3 +342,19 @@ def test_a_malformed_stored_rule_is_skipped_not_fatal(setting):
         for item in matches[section]["results"]
     ]
     assert "broken" not in listed and "wuxi" in listed
+
+
+def test_a_rule_changed_by_a_queryset_update_is_not_served_from_the_cache(setting):
+    def eligible_titles():
+        return {
+            item["policy"].title
+            for item in enterprise_policy_matches(enterprise=setting["enterprise"])["eligible"]["results"]
+        }
+
+    assert "national" in eligible_titles()  # compiled and cached now
+
+    Policy.objects.filter(title="national").update(
+        eligibility_rule={"fact": "employees", "op": "lte", "value": 1}
+    )
+
+    assert "national" not in eligible_titles()

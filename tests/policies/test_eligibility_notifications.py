@@ -13,6 +13,7 @@ from policies.models import Policy, PolicyStatus
 from policies.tasks import (
     enterprise_reevaluate,
     policies_expire_daily,
+    policies_match_published,
     policies_remind_closing_daily,
     policy_match_published,
 )
@@ -161,9 +162,56 @@ def test_bulk_publishing_matches_each_policy_after_commit(django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         policies_published([first.id, second.id])
         assert notified() == []  # nothing before the commit
-    # One reverse-match task per policy, each enqueued on commit; then the emails of the
-    # notifications they made.
-    assert [callback.func for callback in callbacks[:2]] == [policy_match_published.delay] * 2
+    # One set-based reverse-match task for the whole set, enqueued on commit; then the emails of
+    # the notifications it made.
+    tasks = [getattr(callback, "func", None) for callback in callbacks]
+    assert tasks.count(policies_match_published.delay) == 1
+    assert policy_match_published.delay not in tasks
     assert notified() == sorted(
         (user.email, f"policy-eligible:{policy.id}:{enterprise.id}") for policy in (first, second)
     )
+
+
+def test_a_batch_reverse_match_finds_what_one_match_per_policy_finds(django_assert_num_queries):
+    from policies.eligibility.notifications import policies_notify_eligible, policy_eligible_enterprises
+
+    small, _ = enterprise_with_users(2, region_code="320214", employees=80)
+    big, _ = enterprise_with_users(region_code="320214", employees=800)
+    elsewhere, _ = enterprise_with_users(region_code="440104", employees=80)
+    policies = [
+        PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI),
+        PolicyFactory(live=True, eligibility_rule={}),
+        PolicyFactory(live=True, eligibility_rule={"fact": "employees", "op": "gte", "value": 500}),
+        PolicyFactory(live=True, status=PolicyStatus.DRAFT, eligibility_rule={}),
+    ]
+    today = date.today()
+    expected = {
+        (str(policy.pk), enterprise.pk)
+        for policy in policies[:3]
+        for enterprise in policy_eligible_enterprises(policy=policy, today=today)
+    }
+
+    outcome = policies_notify_eligible(policies=policies, today=today)
+
+    assert outcome.matched == len(expected) >= 4
+    notes = set(Notification.objects.filter(kind="policy_eligible").values_list("dedup_key", flat=True))
+    assert notes == {f"policy-eligible:{policy_id}:{enterprise_id}" for policy_id, enterprise_id in expected}
+    assert policies_match_published([str(policy.pk) for policy in policies]) == {
+        "matched": len(expected),
+        "notified": 0,  # a re-run notifies nobody again
+    }
+
+
+def test_a_batch_reverse_match_costs_the_same_queries_for_more_policies(django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enterprise_with_users(region_code="320214", employees=80)
+
+    def queries_for(count):
+        ids = [str(PolicyFactory(live=True, eligibility_rule=SMALL_IN_WUXI).pk) for _ in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            policies_match_published(ids)
+        return len(captured.captured_queries)
+
+    assert queries_for(2) == queries_for(8)

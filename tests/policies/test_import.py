@@ -78,9 +78,19 @@ def test_reimport_updates_instead_of_duplicating():
         GOOD[2],
     ]
     outcome = policy_import_file(content=_jsonl(changed), file_format="jsonl", cluster=None)
-    assert (outcome.created, outcome.updated) == (0, 2)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 1)
     assert Policy.objects.count() == 3
     assert Policy.objects.get(document_number="苏工信[2024]12号").summary.startswith("新的摘要")
+
+
+def test_reimporting_an_unchanged_file_reports_its_rows_unchanged_and_writes_nothing():
+    policy_import_file(content=_jsonl(GOOD), file_format="jsonl", cluster=None)
+    stamps = dict(Policy.objects.values_list("id", "updated_at"))
+
+    outcome = policy_import_file(content=_jsonl(GOOD), file_format="jsonl", cluster=None)
+
+    assert (outcome.created, outcome.updated, outcome.unchanged, outcome.failed) == (0, 0, 3, 0)
+    assert dict(Policy.objects.values_list("id", "updated_at")) == stamps
 
 
 def test_the_same_policy_twice_in_one_file_is_one_policy():

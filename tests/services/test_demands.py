@@ -184,3 +184,17 @@ def test_demand_list_query_count_does_not_grow(
     add(8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url(cluster)).json()["count"] == 10
+
+
+def test_patch_naming_another_sme_is_refused_and_changes_nothing(client_for, cluster, sme, other_sme):
+    demand = DemandFactory(cluster=cluster, sme=sme.enterprise)
+    title = demand.title
+
+    response = client_for(sme.user).patch(
+        url(cluster, demand.id), {"sme": str(other_sme.enterprise.pk), "title": "新需求"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("read_only", "sme")]
+    demand.refresh_from_db()
+    assert (demand.sme_id, demand.title) == (sme.enterprise.pk, title)

@@ -249,3 +249,18 @@ def test_the_agencys_decision_reason_is_for_the_partner_and_the_agency_only(clie
     assert anonymous["decision_reason"] == "" and sme["decision_reason"] == ""
     assert all(row["decision_reason"] == "" for row in listed)
     assert partner["decision_reason"] == agency["decision_reason"] == "校准证书过期，补交后通过"
+
+
+def test_patch_naming_another_partner_for_a_machine_is_refused(client_for, scene):
+    url = scene.url(f"machines/{scene.machine.pk}/")
+    scene.machine.refresh_from_db()
+    before = (scene.machine.partner_id, scene.machine.hourly_rate)
+
+    response = client_for(scene.partner_user).patch(
+        url, {"partner": str(scene.other_partner_user.pk), "hourly_rate": "1.00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("read_only", "partner")]
+    scene.machine.refresh_from_db()
+    assert (scene.machine.partner_id, scene.machine.hourly_rate) == before

@@ -166,3 +166,52 @@ def test_search_is_per_cluster(api_client, cluster, catalog, partner):
     other = OfferingFactory(partner=partner.enterprise, title="MES制造执行系统")
     rows = search(api_client, cluster, "MES")
     assert str(other.id) not in {row["id"] for row in rows}
+
+
+def _found(text):
+    from services.models import Offering
+    from services.selectors.offerings import offering_search
+
+    return set(offering_search(Offering.objects.all(), text=text).values_list("pk", flat=True))
+
+
+def test_renaming_a_category_refreshes_its_offerings_search_text():
+    from services.models import Category
+    from services.services.offerings import category_rename
+
+    child = Category.objects.filter(parent__isnull=False).order_by("code").first()
+    offering = OfferingFactory(category=child, title="通用服务", summary="说明", description="", tags=[])
+    assert offering.pk not in _found("量子孪生工坊")
+
+    category_rename(category=child, name="量子孪生工坊", name_en=child.name_en)
+    category_rename(category=child.parent, name="星链协同中心", name_en=child.parent.name_en)
+
+    assert offering.pk in _found("量子孪生工坊")
+    assert offering.pk in _found("星链协同中心")  # a child's offerings carry the parent's name too
+
+
+def test_renaming_a_category_in_the_admin_refreshes_its_offerings(client):
+    from django.contrib.auth import get_user_model
+
+    from services.models import Category
+
+    child = Category.objects.filter(parent__isnull=False).order_by("code").first()
+    offering = OfferingFactory(category=child, title="通用服务", summary="说明", description="", tags=[])
+    operator = get_user_model().objects.create_superuser(
+        email="root@example.com", password="x-pass-2026-long"
+    )
+    client.force_login(operator)
+
+    response = client.post(
+        f"/admin/services/category/{child.pk}/change/",
+        {
+            "code": child.code,
+            "parent": child.parent_id,
+            "name": "量子孪生工坊",
+            "name_en": child.name_en,
+            "position": child.position,
+        },
+    )
+
+    assert response.status_code == 302, response.content[:2000]
+    assert offering.pk in _found("量子孪生工坊")

@@ -409,3 +409,23 @@ def test_revision_list_query_count_does_not_grow(
 def test_category_list_is_one_query(api_client, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert api_client.get("/api/v1/service-categories/").status_code == 200
+
+
+def test_patch_naming_another_partner_is_refused_and_changes_nothing(
+    client_for, cluster, partner, other_partner
+):
+    offering = OfferingFactory(cluster=cluster, partner=partner.enterprise)
+    title = offering.title
+
+    response = client_for(partner.user).patch(
+        url(cluster, offering.id),
+        {"partner": str(other_partner.enterprise.pk), "title": "新标题"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "read_only", "detail": response.json()["errors"][0]["detail"], "attr": "partner"}
+    ]
+    offering.refresh_from_db()
+    assert (offering.partner_id, offering.title) == (partner.enterprise.pk, title)

@@ -138,6 +138,7 @@ class PolicyImportJobSerializer(serializers.ModelSerializer):
             "progress",
             "rows_created",
             "rows_updated",
+            "rows_unchanged",
             "rows_failed",
             "errors",
             "failure",

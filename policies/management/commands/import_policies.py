@@ -42,6 +42,6 @@ class Command(BaseCommand):
         if outcome.failed > len(outcome.errors):
             self.stderr.write(f"... and {outcome.failed - len(outcome.errors)} more rejected rows")
         self.stdout.write(
-            f"{outcome.rows_total} rows: {outcome.created} created, {outcome.updated} updated, "
+            f"{outcome.rows_total} rows: {outcome.created} created, {outcome.updated} updated, {outcome.unchanged} unchanged, "
             f"{outcome.failed} rejected."
         )

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cluster_platform.api.fields import BoundedListField
+from cluster_platform.api.serializers import LocalizedNameField
 from enterprises.models import SizeClass
 from services.api.serializers.refs import EnterpriseNameSerializer
 from services.models import (
@@ -20,24 +21,30 @@ from services.services.offerings import OFFERING_EDITABLE_FIELDS, offering_value
 
 class CategorySerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_id", allow_null=True, read_only=True)
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name", read_only=True)
 
     class Meta:
         model = Category
-        fields = ["code", "parent", "name", "name_en", "position"]
+        fields = ["code", "parent", "name", "name_zh", "name_en", "position"]
 
 
 class CategoryTreeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name")
     name_en = serializers.CharField()
     position = serializers.IntegerField()
     children = CategorySerializer(many=True)
 
 
 class CategoryBriefSerializer(serializers.ModelSerializer):
+    name = LocalizedNameField()
+    name_zh = serializers.CharField(source="name", read_only=True)
+
     class Meta:
         model = Category
-        fields = ["code", "name", "name_en"]
+        fields = ["code", "name", "name_zh", "name_en"]
 
 
 # --- Offerings -------------------------------------------------------------------------------
@@ -53,6 +60,14 @@ class OfferingInputSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=500)
+
+    def validate_partner(self, value):
+        # An offering stays with the partner that published it; an edit saying otherwise is a
+        # mistake to report, not a field to drop silently.
+        if self.partial:
+            raise serializers.ValidationError(_("The partner cannot be changed."), code="read_only")
+        return value
+
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, help_text=_("A service category code."))
     delivery_mode = serializers.ChoiceField(choices=DeliveryMode.choices)

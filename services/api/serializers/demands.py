@@ -28,6 +28,12 @@ class DemandInputSerializer(serializers.Serializer):
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
     visible_to_partners = serializers.BooleanField(required=False, default=False)
 
+    def validate_sme(self, value):
+        # A demand stays with the SME that posted it; an edit saying otherwise is refused.
+        if self.partial:
+            raise serializers.ValidationError(_("The SME cannot be changed."), code="read_only")
+        return value
+
 
 class DemandSMESerializer(serializers.Serializer):
     """The posting SME as a partner sees it: who and where, never how to contact them."""

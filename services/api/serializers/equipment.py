@@ -75,6 +75,13 @@ class MachineWriteSerializer(serializers.Serializer):
     asset_code = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=MachineKind.choices)
+
+    def validate_partner(self, value):
+        # A machine stays with the partner that listed it; an edit saying otherwise is refused.
+        if self.partial:
+            raise serializers.ValidationError(_("The partner cannot be changed."), code="read_only")
+        return value
+
     model_name = serializers.CharField(max_length=200)
     manufacturer = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)

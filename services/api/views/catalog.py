@@ -73,12 +73,12 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 "name": category.name,
                 "name_en": category.name_en,
                 "position": category.position,
-                "children": CategorySerializer(children.get(category.code, []), many=True).data,
+                "children": children.get(category.code, []),
             }
             for category in categories
             if category.parent_id is None
         ]
-        return Response(roots)
+        return Response(CategoryTreeSerializer(roots, many=True).data)
 
 
 # --- Offerings -------------------------------------------------------------------------------
