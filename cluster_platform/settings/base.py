@@ -412,6 +412,7 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "cluster_platform.models.StaffRole.choices",
         "EnterpriseRoleEnum": "enterprises.models.EnterpriseRole.choices",
         "MembershipRoleEnum": "enterprises.models.MembershipRole.choices",
+        "InvitationStatusEnum": "enterprises.models.InvitationStatus.choices",
         # services: service delivery
         "EngagementStatusEnum": "services.models.EngagementStatus",
         "EngagementPartyEnum": "services.models.EngagementParty",

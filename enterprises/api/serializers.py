@@ -140,7 +140,7 @@ class EnterpriseInvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EnterpriseRefSerializer(serializers.ModelSerializer):
+class InvitingEnterpriseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Enterprise
         fields = ["id", "name"]
@@ -150,7 +150,7 @@ class EnterpriseRefSerializer(serializers.ModelSerializer):
 class ReceivedInvitationSerializer(serializers.ModelSerializer):
     """An invitation as its invitee sees it."""
 
-    enterprise = EnterpriseRefSerializer(read_only=True)
+    enterprise = InvitingEnterpriseSerializer(read_only=True)
 
     class Meta:
         model = EnterpriseInvitation
