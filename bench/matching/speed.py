@@ -19,7 +19,7 @@ REFERENCE_SAMPLE = 12
 
 def generate(seed: int = 4754):
     from cluster_platform.models import Cluster
-    from enterprises.models import Enterprise
+    from enterprises.models import Enterprise, Membership, MembershipRole, MembershipStatus
     from enterprises.uscc import uscc_compose
     from matching.models import MatchingWeights
     from services.models import Category, Demand, Offering, OfferingStatus, PriceModel
@@ -48,6 +48,15 @@ def generate(seed: int = 4754):
         ]
     )
     partner_by_key = {spec.key: row for spec, row in zip(partner_specs, partners, strict=True)}
+    # Only the offerings of partners in good standing (approved members) are matched.
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                cluster=cluster, enterprise=row, role=MembershipRole.PARTNER, status=MembershipStatus.APPROVED
+            )
+            for row in partners
+        ]
+    )
     offering_specs = [data.make_offering(rng, f"O{i}", partner_specs[i % PARTNERS]) for i in range(OFFERINGS)]
     Offering.objects.bulk_create(
         [
