@@ -31,6 +31,13 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return [resource_tag(self.path)]
 
 
+class ReportSchema(AutoSchema):
+    """For a `list` route that answers one object (a report such as the KPIs), not rows."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class KnoxTokenScheme(OpenApiAuthenticationExtension):
     target_class = "cluster_platform.api.authentication.PlatformTokenAuthentication"
     name = TOKEN_SCHEME

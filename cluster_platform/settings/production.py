@@ -51,7 +51,7 @@ MIDDLEWARE.insert(
 # Every response carries the Content-Security-Policy of cluster_platform/security.py; a deployment
 # may replace it (CONTENT_SECURITY_POLICY), e.g. to allow a CDN.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "cluster_platform.security.ContentSecurityPolicyMiddleware",
 )
 if env("CONTENT_SECURITY_POLICY", default=""):

@@ -125,6 +125,7 @@ class EnterpriseViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(tags=["accounts"])
 class ReceivedInvitationViewSet(viewsets.GenericViewSet):
     """The signed-in user's pending invitations to act for enterprises; accept or decline them.
     An invitation addressed to another email answers 404."""

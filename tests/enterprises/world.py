@@ -1,7 +1,8 @@
-"""Cluster A's enterprise rows for the isolation harness: a pending application and an audit entry."""
+"""Cluster A's enterprise rows for the isolation harness: a pending application, an audit entry and an
+invitation from A's SME to someone outside both clusters (B's people must not accept or decline it)."""
 
 from cluster_platform.services import audit_record
-from enterprises.models import MembershipRole, MembershipStatus
+from enterprises.models import EnterpriseInvitation, MembershipRole, MembershipStatus
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
 
 
@@ -21,4 +22,7 @@ def build(world) -> None:
         target=pending,
         before={"partner_tier": ""},
         after={"partner_tier": ""},
+    )
+    EnterpriseInvitation.objects.create(
+        enterprise=world.a.sme, email=f"invitee@{world.a.cluster.slug}.example", invited_by=world.a.sme_user
     )

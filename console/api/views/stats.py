@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.response import Response
 
+from cluster_platform.api.schema import ReportSchema
 from cluster_platform.api.tenancy import ClusterScopedViewSet
 from cluster_platform.models import Cluster
 from console.api.permissions import IsClusterStaffOrPlatformOperator, IsPlatformOperator
@@ -16,6 +17,7 @@ class ClusterStatsViewSet(ClusterScopedViewSet):
     model = Cluster
     cluster_field = "pk"
     permission_classes = [IsClusterStaffOrPlatformOperator]
+    schema = ReportSchema()
     pagination_class = None
     filter_backends: list = []
 
@@ -36,6 +38,7 @@ class PlatformStatsViewSet(viewsets.GenericViewSet):
     counted over the group's rows (an enterprise in two of its clusters counts once)."""
 
     permission_classes = [IsPlatformOperator]
+    schema = ReportSchema()
     pagination_class = None
     filter_backends: list = []
     serializer_class = StatsSerializer
