@@ -409,7 +409,9 @@ def _reason_required(reason: str) -> str:
 def offering_approve(*, offering: Offering, by) -> Offering:
     """The agency publishes a pending offering (audit-logged)."""
     offering = _lock(offering)
-    transition_target(OFFERING_TRANSITIONS, current=offering.status, action="approve")  # 409 first if not pending
+    transition_target(
+        OFFERING_TRANSITIONS, current=offering.status, action="approve"
+    )  # 409 first if not pending
     _going_public_check(offering)
     offering = _decision(offering, action="approve", by=by)
     signals.offering_changed.send(sender=Offering, offering=offering)
