@@ -156,13 +156,13 @@ def _share(value) -> Decimal | None:
     try:
         share = Decimal(text.rstrip("%").strip())
     except InvalidOperation:
-        raise ValueError(_("Not a share: write 0.3 or 30%.")) from None
+        raise ValueError(_("Not a share: write a fraction such as 0.3, or a percentage.")) from None
     if not share.is_finite():
-        raise ValueError(_("Not a share: write 0.3 or 30%."))
+        raise ValueError(_("Not a share: write a fraction such as 0.3, or a percentage."))
     if percent:
         share /= 100
     if share != share.quantize(Decimal("0.001")):
-        raise ValueError(_("At most three decimals (0.125 or 12.5%)."))
+        raise ValueError(_("At most three decimals (such as 0.125)."))
     return share.quantize(Decimal("0.001"))
 
 
@@ -361,7 +361,7 @@ def _check_covers(values: dict, errors: RowErrors) -> None:
     for field in SHARE_FIELDS:
         share = values.get(field)
         if share is not None and not (0 < share <= 1):
-            errors.add(field, _("A share must be more than 0 and at most 1 (100%)."))
+            errors.add(field, _("A share must be more than 0 and at most 1 (the whole price)."))
     cap = values.get("covers_cap")
     if cap is not None and (cap < 0 or cap > MAX_AMOUNT_LIMIT):
         errors.add(

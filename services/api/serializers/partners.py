@@ -15,7 +15,7 @@ class PartnerUpliftSerializer(serializers.Serializer):
     )
     mean_levels = serializers.FloatField(help_text=_("Mean gain in maturity levels (0-4)."))
     mean_score = serializers.FloatField(help_text=_("Mean gain in score points (out of 100)."))
-    ci_low = serializers.FloatField(help_text=_("95 % confidence interval of the mean level gain."))
+    ci_low = serializers.FloatField(help_text=_("95 percent confidence interval of the mean level gain."))
     ci_high = serializers.FloatField()
     summary = serializers.SerializerMethodField()
 
