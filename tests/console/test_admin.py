@@ -210,10 +210,10 @@ def test_a_platform_operator_sees_every_cluster_and_chooses_one(world, client):
 def test_the_dashboard_renders_its_charts_in_chinese_and_english(world, client):
     _signed_in(client, ClusterStaffFactory(cluster=world.a, role="viewer").user)
     chinese = client.get("/console/dashboard/").content.decode()
-    assert chinese.count('class="console-chart"') == 5
+    assert chinese.count('class="console-chart"') == 7
     assert 'class="bar"' in chinese and 'class="point"' in chinese
     assert '<html lang="zh-hans"' in chinese and "首页" in chinese
     client.cookies["django_language"] = "en"
     english = client.get("/console/dashboard/").content.decode()
     assert '<html lang="en"' in english and "Matching funnel" in english
-    assert english.count('class="console-chart"') == 5
+    assert english.count('class="console-chart"') == 7
