@@ -9,7 +9,7 @@ layer. The rows are the cluster's rows of `model` unless a selector says otherwi
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cluster_platform.api.cluster_views import AuditLogFilter
@@ -48,6 +48,15 @@ class Export:
     # Rows without a cluster that the selector has already confined to this cluster's concern
     # (library policies' match notifications carry no cluster).
     includes_platform_rows: bool = False
+
+    def base_rows(self, cluster: Cluster) -> QuerySet:
+        """The rows before the cluster condition and the filters."""
+        return self.rows(cluster) if self.rows is not None else self.model._default_manager.all()
+
+    def cluster_condition(self, cluster: Cluster) -> Q:
+        if self.includes_platform_rows:
+            return Q(cluster=cluster) | Q(cluster__isnull=True)
+        return Q(cluster=cluster)
 
 
 EXPORTS: tuple[Export, ...] = (
@@ -181,3 +190,4 @@ EXPORTS: tuple[Export, ...] = (
         ),
     ),
 )
+EXPORTS_BY_NAME = {export.name: export for export in EXPORTS}
