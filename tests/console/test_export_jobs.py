@@ -2,6 +2,7 @@
 downloaded by the person who asked, scoped to the cluster, never written twice."""
 
 import io
+import os
 from datetime import timedelta
 
 import pytest
@@ -9,12 +10,15 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cluster_platform.celery import app as celery_app
 from console.api.tasks import export_job_run, export_jobs_sweep
 from console.models import ExportJob
 from console.services.exports import export_job_request, export_jobs_purge
 from enterprises.models import Membership
-from tests.cluster_platform.factories import ClusterStaffFactory
+from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
 from tests.console import stats_world
+from tests.enterprises.factories import MembershipFactory
+from tests.matching.test_worker import _start_worker, _stop, _wait
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +134,32 @@ def test_old_jobs_go_with_their_files(world, settings):
     later = timezone.now() + timedelta(days=settings.EXPORT_JOB_KEEP_DAYS, minutes=1)
     assert export_jobs_purge(now=later) == 1
     assert not ExportJob.objects.exists() and not default_storage.exists(job.file.name)
+
+
+def test_the_workers_know_the_export_tasks_and_beat_schedules_them(settings):
+    celery_app.loader.import_default_modules()  # what a worker imports at start (CELERY_IMPORTS)
+    for entry in ("console-export-jobs-sweep", "console-export-jobs-purge"):
+        assert settings.CELERY_BEAT_SCHEDULE[entry]["task"] in celery_app.tasks
+
+
+@pytest.mark.worker
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real worker on Redis (REDIS_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_the_file_the_web_process_serves(client_for, settings):
+    settings.EXPORT_XLSX_MAX_ROWS_IN_REQUEST = 3
+    cluster = ClusterFactory()
+    for _ in range(5):
+        MembershipFactory(cluster=cluster, status="approved")
+    client = client_for(ClusterStaffFactory(cluster=cluster).user)
+    accepted = client.get(f"/api/v1/clusters/{cluster.slug}/exports/members/xlsx/")
+    assert accepted.status_code == 202
+    worker = _start_worker("celery", f"exports-{cluster.slug}")
+    try:
+        done = _wait(
+            lambda: client.get(accepted["Location"]).json()["status"] == "done", timeout=90, step=0.2
+        )
+        assert done, "the worker never wrote the file"
+    finally:
+        _stop(worker)
+    rows = _sheet(b"".join(client.get(client.get(accepted["Location"]).json()["download"]).streaming_content))
+    assert len(rows) == 1 + 5
