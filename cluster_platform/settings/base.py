@@ -318,6 +318,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "engagements", "description": "A service from request to delivery and review"},
         {"name": "reviews", "description": "SMEs' reviews of delivered engagements"},
         {"name": "partner-ratings", "description": "Partners' ratings from reviews"},
+        {
+            "name": "partner-profiles",
+            "description": "Partners' public profiles: tier, rating, delivered work, clients' measured uplift",
+        },
         {"name": "machines", "description": "Shared equipment, its calendar and utilisation"},
         {"name": "bookings", "description": "Bookings of shared equipment"},
         {
