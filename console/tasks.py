@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from cluster_platform.models import Cluster
+from console.services.exports import export_jobs_purge
 from console.services.stats import stats_refresh
 
 
@@ -18,3 +19,9 @@ def stats_refresh_all() -> int:
     for cluster_id in cluster_ids:
         stats_refresh_cluster.delay(str(cluster_id))
     return len(cluster_ids)
+
+
+@shared_task
+def export_jobs_purge_daily() -> int:
+    """Delete the XLSX export jobs past their keeping time, with their files (run by beat)."""
+    return export_jobs_purge()

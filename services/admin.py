@@ -1,5 +1,11 @@
+"""The superuser's /admin/ for the catalog, demands, engagements and shared equipment: it reads
+(cluster_platform/service_admin.py); the services write them, by the API and the agency console.
+A category's names are the exception: the operators rename categories here, through
+`category_rename`, which keeps the offerings' search text in step."""
+
 from django.contrib import admin
 
+from cluster_platform.service_admin import ServiceBackedAdmin, ServiceBackedInline
 from services.models import (
     Booking,
     Category,
@@ -12,92 +18,89 @@ from services.models import (
     PartnerRating,
     Review,
 )
-from services.services.offerings import offerings_search_refresh_for_categories
+from services.services.offerings import category_rename
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    """The taxonomy ships as data (services/data/); its names are what an operator may change."""
+
     list_display = ["code", "name", "name_en", "parent", "position"]
     list_filter = ["parent"]
     search_fields = ["code", "name", "name_en"]
+    fields = ["code", "parent", "position", "name", "name_en"]
+    readonly_fields = ["code", "parent", "position"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"name", "name_en"} & set(form.changed_data):
-            offerings_search_refresh_for_categories(codes=[obj.code])
+        stored = Category.objects.get(pk=obj.pk)
+        category_rename(category=stored, name=obj.name, name_en=obj.name_en)
 
 
 @admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(ServiceBackedAdmin):
     list_display = ["title", "cluster", "partner", "category", "status", "published_at"]
     list_filter = ["cluster", "status", "delivery_mode", "price_model", "voucher_eligible"]
     search_fields = ["title", "summary", "partner__name"]
-    raw_id_fields = ["partner", "decided_by"]
-    readonly_fields = ["rating_count", "rating_mean", "rating_bayes"]
 
 
 @admin.register(OfferingRevision)
-class OfferingRevisionAdmin(admin.ModelAdmin):
+class OfferingRevisionAdmin(ServiceBackedAdmin):
     list_display = ["offering", "cluster", "status", "created_at", "decided_at"]
     list_filter = ["cluster", "status"]
-    raw_id_fields = ["offering", "submitted_by", "decided_by"]
 
 
 @admin.register(Demand)
-class DemandAdmin(admin.ModelAdmin):
+class DemandAdmin(ServiceBackedAdmin):
     list_display = ["title", "cluster", "sme", "status", "deadline", "visible_to_partners"]
     list_filter = ["cluster", "status", "visible_to_partners"]
     search_fields = ["title", "sme__name"]
-    raw_id_fields = ["sme"]
 
 
-class EngagementEventInline(admin.TabularInline):
+class EngagementEventInline(ServiceBackedInline):
     model = EngagementEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["action", "from_status", "to_status", "actor", "actor_party", "reason", "created_at"]
+    fields = ["action", "from_status", "to_status", "actor", "actor_party", "reason", "created_at"]
 
 
 @admin.register(Engagement)
-class EngagementAdmin(admin.ModelAdmin):
+class EngagementAdmin(ServiceBackedAdmin):
     list_display = ["offering", "sme", "partner", "status", "cluster", "created_at"]
     list_filter = ["status", "cluster"]
     search_fields = ["offering__title", "sme__name", "partner__name"]
-    raw_id_fields = ["offering", "sme", "partner", "demand"]
     inlines = [EngagementEventInline]
 
 
 @admin.register(EngagementEvent)
-class EngagementEventAdmin(admin.ModelAdmin):
+class EngagementEventAdmin(ServiceBackedAdmin):
     list_display = ["engagement", "action", "from_status", "to_status", "actor_party", "actor", "created_at"]
     list_filter = ["action", "actor_party"]
-    raw_id_fields = ["engagement", "actor"]
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ServiceBackedAdmin):
     list_display = ["offering", "sme", "rating", "cluster", "created_at"]
     list_filter = ["rating", "cluster"]
-    raw_id_fields = ["engagement", "offering", "partner", "sme", "author"]
 
 
 @admin.register(PartnerRating)
-class PartnerRatingAdmin(admin.ModelAdmin):
+class PartnerRatingAdmin(ServiceBackedAdmin):
     list_display = ["partner", "cluster", "count", "mean", "bayes"]
     list_filter = ["cluster"]
-    raw_id_fields = ["partner"]
 
 
 @admin.register(Machine)
-class MachineAdmin(admin.ModelAdmin):
+class MachineAdmin(ServiceBackedAdmin):
     list_display = ["name", "kind", "model_name", "partner", "location", "hourly_rate", "status", "approval"]
     list_filter = ["kind", "status", "approval", "cluster"]
     search_fields = ["name", "model_name", "asset_code", "partner__name"]
-    raw_id_fields = ["partner", "decided_by"]
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ServiceBackedAdmin):
     list_display = ["machine", "sme", "start", "end", "status", "cluster"]
     list_filter = ["status", "cluster"]
-    raw_id_fields = ["machine", "sme", "booked_by"]

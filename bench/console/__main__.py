@@ -55,28 +55,37 @@ def _populate(count: int):
     return cluster, staff
 
 
-def _bare_read(cluster) -> int:
-    from console.selectors.exports import MEMBERS, member_export_list
+def _members_export():
+    from console.api.exports import EXPORTS
 
+    return next(export for export in EXPORTS if export.name == "members")
+
+
+def _bare_read(cluster) -> int:
+    from enterprises.models import Membership
+
+    members = _members_export()
     rows = 0
-    queryset = member_export_list(cluster=cluster).order_by(*MEMBERS.order)
-    for _row in queryset.values_list(*[c.path for c in MEMBERS.columns]).iterator(chunk_size=2000):
+    queryset = Membership.objects.filter(cluster=cluster).order_by(*members.order)
+    for _row in queryset.values_list(*[c.path for c in members.columns]).iterator(chunk_size=2000):
         rows += 1
     return rows
 
 
 def _naive_csv(cluster) -> int:
     """The export without streaming: every row in a list, the whole file in one string."""
-    from console.selectors.exports import MEMBERS, member_export_list
+    from console.selectors.exports import export_header
+    from enterprises.models import Membership
 
+    members = _members_export()
     rows = list(
-        member_export_list(cluster=cluster)
-        .order_by(*MEMBERS.order)
-        .values_list(*[c.path for c in MEMBERS.columns])
+        Membership.objects.filter(cluster=cluster)
+        .order_by(*members.order)
+        .values_list(*[c.path for c in members.columns])
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(MEMBERS.header())
+    writer.writerow(export_header(members.columns))
     writer.writerows(rows)
     body = buffer.getvalue().encode()
     return len(rows) if body else 0

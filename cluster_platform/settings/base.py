@@ -182,7 +182,27 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "console.tasks.stats_refresh_all",
         "schedule": timedelta(minutes=15),
     },
+    # XLSX export jobs whose task was lost are enqueued again; old ones go with their files.
+    "console-export-jobs-sweep": {
+        "task": "console.api.tasks.export_jobs_sweep",
+        "schedule": timedelta(minutes=10),
+    },
+    "console-export-jobs-purge": {
+        "task": "console.tasks.export_jobs_purge_daily",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# Tasks outside an app's tasks.py: the XLSX export job resolves its rows with the list filters of
+# the HTTP layer, so its task lives there (docs/console.md).
+CELERY_IMPORTS = ["console.api.tasks"]
+
+# --- Agency console exports -------------------------------------------------------------------
+# An XLSX export of more rows than this is written by a worker (202 and a job to poll): openpyxl
+# writes a few hundred rows a second on a loaded machine, and gunicorn gives a request 60 s.
+EXPORT_XLSX_MAX_ROWS_IN_REQUEST = env.int("EXPORT_XLSX_MAX_ROWS_IN_REQUEST", default=10000)
+EXPORT_JOB_KEEP_DAYS = env.int("EXPORT_JOB_KEEP_DAYS", default=7)
+# The export task's soft time limit; a job running longer is considered lost.
+EXPORT_JOB_TIME_LIMIT_S = 1800
 
 # --- Connected devices ------------------------------------------------------------------------
 # The MQTT broker devices publish to. Unset: `make demo` starts an embedded broker (amqtt) on

@@ -25,6 +25,9 @@ def dashboard_view(request):
     nothing = _("No data in these months yet.")
     english = (get_language() or "").startswith("en")
     funnel = figures["funnel"]
+    # Contributed by the devices and programmes apps (console/selectors/stats.py's extension point).
+    devices = figures.get("devices", {})
+    vouchers = figures.get("vouchers", {})
     charts_html = [
         (
             _("Member enterprises over time"),
@@ -70,6 +73,24 @@ def dashboard_view(request):
             ),
         ),
         (
+            _("Connected devices at each month's end"),
+            charts.column_chart(
+                title=_("Connected devices at each month's end"),
+                labels=months,
+                values=devices.get("series", []),
+                empty=nothing,
+            ),
+        ),
+        (
+            _("Voucher subsidies redeemed per month (CNY)"),
+            charts.column_chart(
+                title=_("Voucher subsidies redeemed per month (CNY)"),
+                labels=months,
+                values=[float(amount) for amount in vouchers.get("redeemed_series", [])],
+                empty=nothing,
+            ),
+        ),
+        (
             _("Top service categories"),
             charts.bar_chart(
                 title=_("Top service categories"),
@@ -99,6 +120,23 @@ def dashboard_view(request):
         (_("applicable policies"), figures["policies"]["applicable"]),
         (_("members qualifying for a policy"), figures["policies"]["members_qualifying"]),
         (_("average rating"), figures["rating"]["average"]),
+        *[
+            (label, devices[key])
+            for label, key in ((_("devices connected"), "connected"), (_("devices online now"), "online"))
+            if key in devices
+        ],
+        *[
+            (label, vouchers[key])
+            for label, key in (
+                (_("voucher programmes' budget (CNY)"), "budget"),
+                (_("reserved for approved vouchers (CNY)"), "reserved"),
+                (_("voucher subsidies redeemed (CNY)"), "redeemed"),
+                (_("voucher subsidies paid (CNY)"), "paid"),
+                (_("vouchers issued"), "vouchers_issued"),
+                (_("vouchers redeemed"), "vouchers_redeemed"),
+            )
+            if key in vouchers
+        ],
     ]
     return TemplateResponse(
         request,

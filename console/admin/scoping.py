@@ -1,22 +1,24 @@
 """The base of every console ModelAdmin: rows of the chosen cluster only, and no form writes.
 
 Every change in the console goes through the same service functions as the API (audit log,
-notifications, search-vector refresh, booking checks), as admin actions. So the admins grant
-neither add, change (their pages are read-only) nor delete; the actions state which role may
-run them. tests/console/test_admin.py holds every registered ModelAdmin to this.
+notifications, search-vector refresh, booking checks), as admin actions or forms that call
+them (cluster_platform/service_admin.py). So the admins grant neither add, change (their pages
+are read-only) nor delete; the actions state which role may run them (`decide`: moderation;
+`administer`: the cluster's staff). tests/console/test_admin.py holds every registered
+ModelAdmin to this.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cluster_platform.exceptions import Conflict
+from cluster_platform.service_admin import ServiceBackedAdmin
 from console.admin.context import console_context
 
 
-class ClusterScopedAdmin(admin.ModelAdmin):
+class ClusterScopedAdmin(ServiceBackedAdmin):
     # Path from the model to its cluster.
     cluster_field = "cluster"
     list_per_page = 50
@@ -36,40 +38,27 @@ class ClusterScopedAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return console_context(request).may_enter
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_decide_permission(self, request):
         return console_context(request).may_decide
+
+    def has_administer_permission(self, request):
+        """The cluster's staff and settings: its admins and the platform's operators."""
+        return console_context(request).may_administer
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields] + list(self.readonly_fields)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
-    def run_service(self, request, queryset, call, done_message: str) -> None:
-        """Call a service for each selected row; report successes and each refusal."""
-        done = 0
-        for obj in queryset:
-            try:
-                call(obj)
-            except (ValidationError, Conflict) as error:
-                detail = getattr(error, "detail", None) or "; ".join(getattr(error, "messages", [str(error)]))
-                self.message_user(request, f"{obj}: {detail}", level=messages.ERROR)
-            else:
-                done += 1
-                self.log_change(request, obj, done_message)
-        if done:
-            self.message_user(request, _("%(count)d done: %(what)s") % {"count": done, "what": done_message})
+def service_errors_to_form(form, error: ValidationError | Conflict) -> None:
+    """Show a service's refusal on the form that asked for it: field errors on their fields,
+    the rest above the form."""
+    if isinstance(error, ValidationError):
+        errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    else:
+        errors = error.detail if isinstance(error.detail, dict) else {None: [error.detail]}
+    for name, messages_ in errors.items():
+        field = name if name in form.fields else None
+        form.add_error(field, [str(message) for message in messages_])
 
 
 def reasoned_action(*, description, service_call, done_message):

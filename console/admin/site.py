@@ -43,10 +43,12 @@ class ConsoleSite(admin.AdminSite):
         return context
 
     def get_urls(self):
+        from console.admin.cluster_settings import cluster_settings_view
         from console.admin.dashboard import dashboard_view
 
         return [
             path("dashboard/", self.admin_view(dashboard_view), name="dashboard"),
+            path("settings/", self.admin_view(cluster_settings_view), name="cluster-settings"),
             path(
                 "choose-cluster/", self.admin_view(require_POST(self.choose_cluster)), name="choose-cluster"
             ),

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.apps import apps
 from django.db.models import (
@@ -52,6 +51,15 @@ from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Least, 
 from django.utils import timezone
 
 from cluster_platform.models import Cluster, ClusterStaff, Notification, User
+from cluster_platform.monthly import (
+    StatsScope,
+    cumulative_series,
+    grouped_counts,
+    month_range,
+    monthly_series,
+    next_month,
+    rounded,
+)
 from enterprises.models import (
     Assessment,
     Enterprise,
@@ -85,84 +93,12 @@ MAX_MONTHS = 36
 TOP_CATEGORIES = 10
 
 
-@dataclass(frozen=True)
-class StatsScope:
-    """The clusters a figure covers and the months its series spans (first day of each)."""
-
-    cluster_ids: tuple
-    months: tuple[date, ...]
-    today: date
-
-    @property
-    def bounds(self) -> list[tuple[datetime, datetime]]:
-        """Each month as [start, end) in the platform's time zone."""
-        tz = timezone.get_default_timezone()
-        return [
-            (datetime(m.year, m.month, 1, tzinfo=tz), datetime(*_next_month(m).timetuple()[:3], tzinfo=tz))
-            for m in self.months
-        ]
-
-    @property
-    def month_ends(self) -> list[datetime]:
-        return [end for _start, end in self.bounds]
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> tuple[date, ...]:
-    """The first day of every month from `first`'s to `last`'s, both included."""
-    months = []
-    month = first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = _next_month(month)
-    return tuple(months)
-
-
 def stats_scope(*, clusters: list[Cluster], first: date, last: date, today: date | None = None) -> StatsScope:
     return StatsScope(
         cluster_ids=tuple(sorted(cluster.pk for cluster in clusters)),
         months=month_range(first, last),
         today=today or timezone.localdate(),
     )
-
-
-# --- Aggregation helpers -------------------------------------------------------------------------
-
-
-def _cumulative(queryset: QuerySet, *, at: str, scope: StatsScope, count: str = "pk") -> list[int]:
-    """For each month, how many distinct `count` values had `at` before the month's end."""
-    aggregates = {
-        f"m{index}": Count(count, distinct=True, filter=Q(**{f"{at}__lt": end}))
-        for index, end in enumerate(scope.month_ends)
-    }
-    result = queryset.order_by().aggregate(**aggregates)
-    return [result[f"m{index}"] for index in range(len(scope.months))]
-
-
-def _per_month(queryset: QuerySet, *, at: str, scope: StatsScope, make: Callable[[Q], object]) -> list:
-    """For each month, the aggregate `make(filter)` over the rows whose `at` falls in the month."""
-    aggregates = {
-        f"m{index}": make(Q(**{f"{at}__gte": start, f"{at}__lt": end}))
-        for index, (start, end) in enumerate(scope.bounds)
-    }
-    result = queryset.order_by().aggregate(**aggregates)
-    return [result[f"m{index}"] for index in range(len(scope.months))]
-
-
-def _grouped(queryset: QuerySet, key: str, count: str = "pk", *, blank: str = "") -> dict[str, int]:
-    rows = queryset.order_by().values(key).annotate(n=Count(count, distinct=True)).values_list(key, "n")
-    return {(str(value) if value not in (None, "") else blank): n for value, n in sorted(rows, key=_key)}
-
-
-def _key(row):
-    return "" if row[0] is None else str(row[0])
-
-
-def _round(value, digits: int = 2):
-    return None if value is None else round(float(value), digits)
 
 
 # --- Row sets shared by several figures ------------------------------------------------------------
@@ -200,7 +136,7 @@ def figure_users(scope: StatsScope) -> dict:
     )
     staff = ClusterStaff.objects.filter(user=OuterRef("pk"), cluster_id__in=scope.cluster_ids)
     users = User.objects.filter(is_active=True).filter(Exists(of_members) | Exists(staff))
-    return {"total": users.count(), "series": _cumulative(users, at="date_joined", scope=scope)}
+    return {"total": users.count(), "series": cumulative_series(users, at="date_joined", scope=scope)}
 
 
 def figure_members(scope: StatsScope) -> dict:
@@ -208,20 +144,20 @@ def figure_members(scope: StatsScope) -> dict:
     enterprises = member_enterprises(scope)
     return {
         "total": enterprises.count(),
-        "by_role": _grouped(approved_memberships(scope), "role", "enterprise"),
-        "by_size_class": _grouped(enterprises, "size_class", blank="unclassified"),
-        "by_industry_section": _grouped(
+        "by_role": grouped_counts(approved_memberships(scope), "role", "enterprise"),
+        "by_size_class": grouped_counts(enterprises, "size_class", blank="unclassified"),
+        "by_industry_section": grouped_counts(
             enterprises.annotate(section=Substr("industry_code", 1, 1)), "section", blank="unknown"
         ),
-        "by_region": _grouped(
+        "by_region": grouped_counts(
             enterprises.annotate(
                 city=Concat(Substr("region_code", 1, 4), Value("00"), output_field=CharField())
             ),
             "city",
             blank="unknown",
         ),
-        "series": _cumulative(enterprises, at="joined_at", scope=scope),
-        "sme_series": _cumulative(
+        "series": cumulative_series(enterprises, at="joined_at", scope=scope),
+        "sme_series": cumulative_series(
             member_enterprises(scope, role=MembershipRole.SME), at="joined_at", scope=scope
         ),
     }
@@ -268,8 +204,8 @@ def figure_transformation(scope: StatsScope) -> dict:
     return {
         "started": started.count(),
         "uplifted": uplifted.count(),
-        "series": _cumulative(started, at="started_at", scope=scope),
-        "uplifted_series": _cumulative(uplifted, at="uplifted_at", scope=scope),
+        "series": cumulative_series(started, at="started_at", scope=scope),
+        "uplifted_series": cumulative_series(uplifted, at="uplifted_at", scope=scope),
     }
 
 
@@ -289,7 +225,7 @@ def figure_services(scope: StatsScope) -> dict:
     names = {c.code: c for c in Category.objects.filter(code__in=[row["root"] for row in by_root])}
     return {
         "total": published.count(),
-        "by_delivery_mode": _grouped(published, "delivery_mode"),
+        "by_delivery_mode": grouped_counts(published, "delivery_mode"),
         "application_services": application.count(),
         "top_categories": [
             {
@@ -300,8 +236,8 @@ def figure_services(scope: StatsScope) -> dict:
             }
             for row in by_root
         ],
-        "series": _cumulative(published, at="published_at", scope=scope),
-        "application_series": _cumulative(application, at="published_at", scope=scope),
+        "series": cumulative_series(published, at="published_at", scope=scope),
+        "application_series": cumulative_series(application, at="published_at", scope=scope),
     }
 
 
@@ -310,8 +246,8 @@ def figure_partners(scope: StatsScope) -> dict:
     partners = approved_memberships(scope).filter(role=MembershipRole.PARTNER)
     return {
         "total": partners.values("enterprise").distinct().count(),
-        "by_tier": _grouped(partners, "partner_tier", "enterprise", blank="untiered"),
-        "series": _cumulative(
+        "by_tier": grouped_counts(partners, "partner_tier", "enterprise", blank="untiered"),
+        "series": cumulative_series(
             member_enterprises(scope, role=MembershipRole.PARTNER), at="joined_at", scope=scope
         ),
     }
@@ -328,9 +264,9 @@ def figure_machines(scope: StatsScope) -> dict:
     machines = _approved_machines(scope)
     return {
         "total": machines.count(),
-        "by_status": _grouped(machines, "status"),
-        "by_kind": _grouped(machines, "kind"),
-        "series": _cumulative(machines, at="approved_at", scope=scope),
+        "by_status": grouped_counts(machines, "status"),
+        "by_kind": grouped_counts(machines, "kind"),
+        "series": cumulative_series(machines, at="approved_at", scope=scope),
     }
 
 
@@ -338,7 +274,7 @@ def figure_bookings(scope: StatsScope) -> dict:
     """Confirmed bookings per month (by start), their hours clipped to the month, and utilisation:
     booked hours over the opening hours of the machines approved by the month's end."""
     confirmed = Booking.objects.filter(cluster_id__in=scope.cluster_ids, status=BookingStatus.CONFIRMED)
-    counts = _per_month(confirmed, at="start", scope=scope, make=lambda q: Count("pk", filter=q))
+    counts = monthly_series(confirmed, at="start", scope=scope, make=lambda q: Count("pk", filter=q))
     hours_aggregates = {}
     for index, (start, end) in enumerate(scope.bounds):
         clipped = ExpressionWrapper(
@@ -355,7 +291,7 @@ def figure_bookings(scope: StatsScope) -> dict:
     bookable = []
     for start_day, (_start, end) in zip(scope.months, scope.bounds, strict=True):
         weekdays = [0] * 7
-        for day in slots.days(start_day, _next_month(start_day) - timedelta(days=1)):
+        for day in slots.days(start_day, next_month(start_day) - timedelta(days=1)):
             weekdays[day.weekday()] += 1
         minutes = sum(
             (close - open_) * weekdays[weekday]
@@ -366,10 +302,10 @@ def figure_bookings(scope: StatsScope) -> dict:
         bookable.append(minutes / 60)
     return {
         "total": sum(counts),
-        "hours": _round(sum(hours)),
+        "hours": rounded(sum(hours)),
         "utilisation": slots.utilisation(sum(hours), sum(bookable)),
         "series": counts,
-        "hours_series": [_round(value) for value in hours],
+        "hours_series": [rounded(value) for value in hours],
         "utilisation_series": [slots.utilisation(h, b) for h, b in zip(hours, bookable, strict=True)],
     }
 
@@ -401,7 +337,7 @@ def figure_policies(scope: StatsScope) -> dict:
     return {
         "applicable": applicable.count(),
         "members_qualifying": qualifying.count(),
-        "members_qualifying_series": _cumulative(qualifying, at="matched_at", scope=scope),
+        "members_qualifying_series": cumulative_series(qualifying, at="matched_at", scope=scope),
     }
 
 
@@ -411,7 +347,7 @@ def figure_funnel(scope: StatsScope) -> dict:
     ids = scope.cluster_ids
 
     def count(queryset):
-        return _per_month(queryset, at="created_at", scope=scope, make=lambda q: Count("pk", filter=q))
+        return monthly_series(queryset, at="created_at", scope=scope, make=lambda q: Count("pk", filter=q))
 
     stages = {
         "recommended": count(Recommendation.objects.filter(cluster_id__in=ids)),
@@ -433,12 +369,12 @@ def figure_rating(scope: StatsScope) -> dict:
     """Reviews of delivered services: the average rating ever, and per month."""
     reviews = Review.objects.filter(cluster_id__in=scope.cluster_ids)
     overall = reviews.aggregate(average=Avg("rating"), count=Count("pk"))
-    averages = _per_month(reviews, at="created_at", scope=scope, make=lambda q: Avg("rating", filter=q))
+    averages = monthly_series(reviews, at="created_at", scope=scope, make=lambda q: Avg("rating", filter=q))
     return {
-        "average": _round(overall["average"]),
+        "average": rounded(overall["average"]),
         "count": overall["count"],
-        "series": [_round(value) for value in averages],
-        "count_series": _per_month(
+        "series": [rounded(value) for value in averages],
+        "count_series": monthly_series(
             reviews, at="created_at", scope=scope, make=lambda q: Count("pk", filter=q)
         ),
     }
@@ -468,8 +404,8 @@ def figure_maturity(scope: StatsScope) -> dict:
         ),
     )
     distribution = {str(level): 0 for level in range(5)}
-    distribution.update(_grouped(assessed, "latest_level"))
-    monthly_scores = _per_month(
+    distribution.update(grouped_counts(assessed, "latest_level"))
+    monthly_scores = monthly_series(
         Assessment.objects.filter(cluster_id__in=scope.cluster_ids),
         at="created_at",
         scope=scope,
@@ -479,9 +415,9 @@ def figure_maturity(scope: StatsScope) -> dict:
         "assessed": assessed.count(),
         "distribution": distribution,
         "reassessed": uplift["reassessed"],
-        "average_uplift": _round(uplift["average"]),
-        "series": _cumulative(assessed, at="first_at", scope=scope),
-        "average_score_series": [_round(value) for value in monthly_scores],
+        "average_uplift": rounded(uplift["average"]),
+        "series": cumulative_series(assessed, at="first_at", scope=scope),
+        "average_score_series": [rounded(value) for value in monthly_scores],
     }
 
 

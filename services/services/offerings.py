@@ -1,4 +1,3 @@
-import re
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
@@ -66,18 +65,10 @@ OFFERING_TRANSITIONS = {
 OFFERING_EDITABLE_IN_PLACE = {OfferingStatus.DRAFT, OfferingStatus.REJECTED, OfferingStatus.WITHDRAWN}
 
 
-_INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
-
-
 def industry_code_known(code: str) -> bool:
-    """A GB/T 4754-2017 section, division, group or class whose section or division is on file.
-
-    The shipped table may stop at divisions; a group or class is accepted when it is well
-    formed and its division exists, so that "C3982" is a valid target under "C39".
-    """
-    if get_industry(code) is not None:
-        return True
-    return bool(_INDUSTRY_CODE.match(code)) and len(code) > 3 and get_industry(code[:3]) is not None
+    """A GB/T 4754-2017 section, division, group or class. The shipped table is the complete
+    classification, so a well-formed code that the standard does not list (C3999) is refused."""
+    return get_industry(code) is not None
 
 
 def validate_industry_prefix(value: str) -> None:

@@ -15,12 +15,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import mean
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from cluster_platform.models import Cluster, ClusterStaff, Notification, StaffRole, User
+from devices.models import Device, DeviceHourly
 from enterprises.models import Assessment, Enterprise, EnterpriseUser, Membership
 from matching.models import Recommendation
 from policies.models import Policy
+from programmes.models import LedgerEntry, Voucher, VoucherClaim, VoucherProgramme
+from programmes.services.claims import claim_approve, claim_submit
+from programmes.services.vouchers import voucher_approve, voucher_redeem, voucher_reject
 from services.models import (
     Booking,
     Category,
@@ -32,9 +38,14 @@ from services.models import (
     Review,
 )
 from tests.cluster_platform.factories import ClusterFactory, ClusterStaffFactory
+from tests.devices.factories import DeviceFactory, DeviceTypeFactory
 from tests.enterprises.factories import EnterpriseFactory, EnterpriseUserFactory, MembershipFactory
+from tests.programmes.factories import VoucherFactory, VoucherProgrammeFactory
+from tests.services.factories import EngagementFactory
 
 MONTHS = 6
+RECENT_DAYS = 7
+PROOF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 APPLICATION_ROOTS = {"cloud-saas", "industrial-internet", "ai"}
 
 
@@ -108,6 +119,7 @@ def _populate(cluster: Cluster, k: int, other: Cluster) -> dict:
     for role in StaffRole.values:
         staff = ClusterStaffFactory(cluster=cluster, role=role)
         _set(staff.user, date_joined=at(-2))
+        people[role] = staff.user
     smes = [
         _member(
             cluster,
@@ -341,7 +353,95 @@ def _populate(cluster: Cluster, k: int, other: Cluster) -> dict:
     for i, sme in enumerate(smes[:k]):
         _notify_match(sme, local, at(i + 1))
     people["local_policy"] = local
+
+    _devices(cluster, k, smes)
+    _vouchers(cluster, k, smes, partners[0], people["admin"])
     return people
+
+
+def _devices(cluster: Cluster, k: int, smes: list[Enterprise]) -> None:
+    """Devices registered over the months (one before them, one revoked since), in three
+    states, with hourly message counts in the months and over the last days."""
+    types = [DeviceTypeFactory(code="cnc"), DeviceTypeFactory(code="energy_meter")]
+    devices = []
+    for i in range(3 * k + 1):
+        device = DeviceFactory(
+            cluster=cluster,
+            enterprise=smes[i % len(smes)],
+            device_type=types[i % 2],
+            status=["online", "offline", "never_seen"][i % 3],
+        )
+        devices.append(_set(device, created_at=at(i - 1, day=4)))
+    revoked = DeviceFactory(cluster=cluster, enterprise=smes[0], device_type=types[0], status="offline")
+    devices.append(_set(revoked, created_at=at(0, day=4), revoked_at=at(2, day=15)))
+    now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    counts: dict = Counter()
+    for i, device in enumerate(devices):
+        counts[(device.pk, at(i % MONTHS, day=11, hour=3))] += 10 * (i + 1)
+        # The last days, and one just before the window (eight days ago) that must not count.
+        for days_ago in (i % 3, 3 + i % 4, RECENT_DAYS + 1):
+            counts[(device.pk, now - timedelta(days=days_ago))] += k * (i + 2)
+    DeviceHourly.objects.bulk_create(
+        [
+            DeviceHourly(cluster=cluster, device_id=device_id, hour=hour, messages=messages)
+            for (device_id, hour), messages in counts.items()
+        ]
+    )
+
+
+def _vouchers(cluster: Cluster, k: int, smes: list[Enterprise], partner: Enterprise, admin: User) -> None:
+    """Voucher programmes run through their services (so the ledger is the real one): vouchers
+    applied for, rejected, approved, redeemed on engagements and paid, decided in known months."""
+    offering = _offering(cluster, partner, category="saas-mes", month=0)
+    Offering.objects.filter(pk=offering.pk).update(voucher_eligible=True)
+    offering.refresh_from_db()
+    programmes = [
+        VoucherProgrammeFactory(
+            cluster=cluster, by=admin, budget=Decimal("200000.00") * (n + 1), per_sme_cap=Decimal("50000.00")
+        )
+        for n in range(k)
+    ]
+    # The early member's voucher is rejected, then a second one redeemed: its first start of
+    # digital transformation is that redemption.
+    rejected = VoucherFactory(programme=programmes[0], sme=smes[-1])
+    _set(voucher_reject(voucher=rejected, by=admin, reason="材料不全"), decided_at=at(0, day=20))
+    for i, sme in enumerate([*smes[: 3 * k], smes[-1]]):
+        stage = 2 if sme == smes[-1] else (i + 1) % 4  # 0 applied, 1 approved, 2 redeemed, 3 paid
+        voucher = VoucherFactory(programme=programmes[i % k], sme=sme)
+        if stage == 0:
+            continue
+        voucher = _set(voucher_approve(voucher=voucher, by=admin), decided_at=at(i % 3, day=8))
+        if stage == 1:
+            continue
+        engagement = EngagementFactory(
+            cluster=cluster, offering=offering, partner=partner, sme=sme, status="accepted"
+        )
+        voucher = voucher_redeem(
+            voucher=voucher, engagement=engagement, contract_price=Decimal("100000.00") + i * 10000, by=None
+        )
+        voucher = _set(voucher, redeemed_at=at(i % 3 + 1, day=2))
+        if stage == 2:
+            continue
+        _set(engagement, status="completed")
+        proof = SimpleUploadedFile("验收报告.pdf", PROOF, content_type="application/pdf")
+        claim = claim_submit(voucher=voucher, partner=partner, proof=proof, by=None)
+        _set(claim_approve(claim=claim, by=admin), decided_at=at(i % 3 + 2, day=25))
+
+
+def cluster_delete(cluster: Cluster) -> None:
+    """Take a cluster and its rows away, inside a transaction the caller rolls back. The
+    voucher ledger is append-only by a trigger and protects the cluster's vouchers and the
+    cluster itself: the trigger is lifted for this transaction only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE programmes_ledgerentry DISABLE TRIGGER programmes_ledger_append_only")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    LedgerEntry.objects.filter(cluster=cluster).delete()
+    VoucherClaim.objects.filter(cluster=cluster).delete()
+    Voucher.objects.filter(cluster=cluster).delete()
+    VoucherProgramme.objects.filter(cluster=cluster).delete()
+    Engagement.objects.filter(cluster=cluster).delete()  # they protect the cluster's offerings
+    Cluster.objects.filter(pk=cluster.pk).delete()
 
 
 def _notify_match(enterprise: Enterprise, policy: Policy, when: datetime) -> None:
@@ -453,6 +553,10 @@ def expected(cluster_ids: set, today: date | None = None) -> dict:
         starts[assessment.enterprise_id] = min(
             assessment.created_at, starts.get(assessment.enterprise_id, assessment.created_at)
         )
+    vouchers = [v for v in Voucher.objects.all() if v.cluster_id in cluster_ids]
+    for voucher in vouchers:
+        if voucher.redeemed_at is not None:
+            starts[voucher.sme_id] = min(voucher.redeemed_at, starts.get(voucher.sme_id, voucher.redeemed_at))
     starts = {pk: moment for pk, moment in starts.items() if pk in candidate_ids}
     uplifted = {}
     for pk, rows in by_enterprise.items():
@@ -543,6 +647,30 @@ def expected(cluster_ids: set, today: date | None = None) -> dict:
     distribution = {str(level): 0 for level in range(5)}
     distribution.update(Counter(str(row.level) for row in latest.values()))
 
+    # Devices
+    devices = [d for d in Device.objects.all() if d.cluster_id in cluster_ids]
+    connected = [d for d in devices if d.revoked_at is None]
+    hourly = [h for h in DeviceHourly.objects.all() if h.cluster_id in cluster_ids]
+    recent = [today - timedelta(days=n) for n in range(RECENT_DAYS - 1, -1, -1)]
+
+    # Vouchers: the money from the vouchers' own states (the figures read the ledger).
+    cent = Decimal("0.01")
+
+    def money(amounts) -> str:
+        return str(sum(amounts, Decimal("0")).quantize(cent))
+
+    budget = sum(
+        (p.budget for p in VoucherProgramme.objects.all() if p.cluster_id in cluster_ids), Decimal("0")
+    )
+    issued = [v for v in vouchers if v.status not in ("applied", "rejected")]
+    redeemed = [v for v in vouchers if v.redeemed_at is not None]
+    reserved = [v.amount for v in vouchers if v.status == "approved"]
+    committed = [v.subsidy for v in vouchers if v.status in ("redeemed", "claimed")]
+    paid = [v.subsidy for v in vouchers if v.status == "paid"]
+    paid_claims = [
+        c for c in VoucherClaim.objects.all() if c.cluster_id in cluster_ids and c.status == "approved"
+    ]
+
     funnel = {
         "recommended": monthly(recommendations),
         "requested": monthly(requested),
@@ -620,6 +748,45 @@ def expected(cluster_ids: set, today: date | None = None) -> dict:
             "count": len(reviews),
             "series": [average([r.rating for r in reviews if s <= r.created_at < e]) for s, e in bounds],
             "count_series": monthly([r.created_at for r in reviews]),
+        },
+        "devices": {
+            "connected": len(connected),
+            "online": sum(1 for d in connected if d.status == "online"),
+            "by_type": counter((d.device_type_id for d in connected), ""),
+            "by_status": counter((d.status for d in connected), ""),
+            "series": [
+                sum(
+                    1 for d in devices if d.created_at < end and (d.revoked_at is None or d.revoked_at >= end)
+                )
+                for end in ends
+            ],
+            "messages_series": [sum(h.messages for h in hourly if s <= h.hour < e) for s, e in bounds],
+            "messages_per_day": [
+                {
+                    "date": day.isoformat(),
+                    "messages": sum(h.messages for h in hourly if timezone.localtime(h.hour).date() == day),
+                }
+                for day in recent
+            ],
+        },
+        "vouchers": {
+            "programmes": sum(1 for p in VoucherProgramme.objects.all() if p.cluster_id in cluster_ids),
+            "budget": money([budget]),
+            "available": money([budget, *[-x for x in reserved + committed + paid]]),
+            "reserved": money(reserved),
+            "committed": money(committed),
+            "paid": money(paid),
+            "redeemed": money(v.subsidy for v in redeemed),
+            "vouchers": len(vouchers),
+            "vouchers_issued": len(issued),
+            "vouchers_redeemed": len(redeemed),
+            "by_status": counter((v.status for v in vouchers), ""),
+            "vouchers_issued_series": monthly([v.decided_at for v in issued]),
+            "vouchers_redeemed_series": monthly([v.redeemed_at for v in redeemed]),
+            "redeemed_series": [
+                money(v.subsidy for v in redeemed if s <= v.redeemed_at < e) for s, e in bounds
+            ],
+            "paid_series": [money(c.amount for c in paid_claims if s <= c.decided_at < e) for s, e in bounds],
         },
         "maturity": {
             "assessed": len(by_enterprise),

@@ -1,10 +1,12 @@
 """The console admin: signing in, cluster scoping, roles, and every change through a service."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client, RequestFactory
 
-from cluster_platform.models import AuditLog, User
+from cluster_platform.admin import USER_PLATFORM_FLAGS
+from cluster_platform.models import AuditLog, ClusterStaff, User
 from console.admin import console_site
 from console.admin.scoping import ClusterScopedAdmin
 from enterprises.models import Membership
@@ -33,18 +35,48 @@ def _pending_offering(cluster):
 # --- No form writes ----------------------------------------------------------------------------
 
 
+# Models whose ModelAdmin on the superuser's /admin/ keeps a form, and the fields it may write:
+# each saved through a service, or a field no service owns. Every other model there is read-only.
+DEFAULT_SITE_FORMS = {
+    "auth.Group": None,  # Django's permission groups: no platform service; every field
+    "cluster_platform.User": set(USER_PLATFORM_FLAGS),  # no service owns the platform flags
+    "services.Category": {"name", "name_en"},  # saved by services.services.offerings.category_rename
+}
+# The actions the superuser's /admin/ offers, and the service each calls.
+DEFAULT_SITE_ACTIONS = {
+    ("enterprises.Enterprise", "revoke_verification"): "enterprise_unverify_by_platform",
+    ("knox.AuthToken", "revoke"): "auth_token_revoke",
+    ("policies.Policy", "publish"): "policy_publish",
+    ("policies.Policy", "expire"): "policy_expire",
+}
+
+
+def _admin_request(user, path="/console/"):
+    request = RequestFactory().get(path)
+    request.user = user
+    request.session = {}
+    return request
+
+
+def _assert_inlines_read_only(model_admin, request, label):
+    for inline_class in model_admin.inlines:
+        inline = inline_class(model_admin.model, model_admin.admin_site)
+        assert not inline.has_add_permission(request, None), f"{label}: inline {inline_class.__name__}"
+        assert not inline.has_change_permission(request, None), f"{label}: inline {inline_class.__name__}"
+        assert not inline.has_delete_permission(request, None), f"{label}: inline {inline_class.__name__}"
+
+
 @pytest.mark.parametrize("role", ["admin", "operator", "viewer", "platform"])
 def test_no_registered_admin_writes_a_model_through_a_form(world, role):
-    """Every change in the console is an action that calls a service: no add, change or delete
-    form for anyone, every field read-only, no bulk delete."""
+    """Every change in the console is an action (or a console page) that calls a service: no add,
+    change or delete form for anyone, every field read-only, no bulk delete; the cluster's staff
+    are changed by its admins only."""
     user = (
         UserFactory(is_superuser=True)
         if role == "platform"
         else ClusterStaffFactory(cluster=world.a, role=role).user
     )
-    request = RequestFactory().get("/console/")
-    request.user = user
-    request.session = {}
+    request = _admin_request(user)
     assert console_site._registry, "the console registers its admins"
     for model, model_admin in console_site._registry.items():
         label = model._meta.label
@@ -57,8 +89,94 @@ def test_no_registered_admin_writes_a_model_through_a_form(world, role):
         )
         assert editable <= set(model_admin.get_readonly_fields(request)), f"{label}: a form could write"
         assert "delete_selected" not in model_admin.get_actions(request), label
+        _assert_inlines_read_only(model_admin, request, label)
         for name, (function, _name, _description) in model_admin.get_actions(request).items():
-            assert list(getattr(function, "allowed_permissions", [])) == ["decide"], f"{label}.{name}"
+            permissions = list(getattr(function, "allowed_permissions", []))
+            assert permissions in (["decide"], ["administer"]), f"{label}.{name}"
+            if permissions == ["administer"]:
+                assert role in ("admin", "platform"), f"{label}.{name} offered to {role}"
+
+
+def test_no_admin_of_the_superusers_site_writes_around_the_services(world):
+    """The default /admin/ site: a model that services write is read-only there (no add, change
+    or delete, inlines included), its actions are the reviewed ones that call services, and the
+    few forms left write only what DEFAULT_SITE_FORMS allows."""
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    request = _admin_request(operator, "/admin/")
+    assert len(admin.site._registry) > 30
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label
+        allowed = DEFAULT_SITE_FORMS.get(label, set())
+        if allowed is not None:
+            assert not model_admin.has_add_permission(request), label
+            assert not model_admin.has_delete_permission(request), label
+            assert "delete_selected" not in model_admin.get_actions(request), label
+        if label not in DEFAULT_SITE_FORMS:
+            assert not model_admin.has_change_permission(request), label
+        if allowed:
+            obj = operator if model is User else model._default_manager.order_by("pk").first()
+            assert obj is not None, label
+            form_fields = set(model_admin.get_form(request, obj, change=True).base_fields)
+            assert form_fields <= allowed, f"{label}: its form writes {form_fields - allowed}"
+        if allowed is None:
+            continue
+        _assert_inlines_read_only(model_admin, request, label)
+        for name in model_admin.get_actions(request):
+            assert (label, name) in DEFAULT_SITE_ACTIONS, f"{label}.{name}: not a reviewed service action"
+
+
+def test_the_superusers_admin_refuses_changes_around_the_services(world, client):
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(operator)
+    pending = Membership.objects.get(cluster=world.a, status="pending")
+    url = f"/admin/enterprises/membership/{pending.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="status"' not in page.content.decode()  # shown, not editable
+    refused = client.post(url, {"status": "approved", "role": pending.role, "cluster": world.a.pk})
+    assert refused.status_code == 403
+    client.post(
+        "/admin/enterprises/membership/",
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [str(pending.pk)]},
+    )
+    assert client.get("/admin/services/offering/add/").status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+    # What no service owns stays editable: an operator deactivates an account, and nothing else moves.
+    person = member_user(world.a).user
+    response = client.post(
+        f"/admin/cluster_platform/user/{person.pk}/change/", {"is_staff": "on", "name": "改名"}
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert not person.is_active and person.is_staff and person.name != "改名"
+    assert client.get(f"/admin/cluster_platform/user/{person.pk}/password/").status_code == 403
+
+
+def test_the_superusers_admin_actions_go_through_the_services(world, client):
+    from knox.models import AuthToken
+
+    from cluster_platform.services import auth_token_create
+    from policies.models import Policy
+
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(operator)
+    draft = Policy.objects.get(title="全国草稿")
+    published = Policy.objects.get(title="全国政策")
+    response = client.post(
+        "/admin/policies/policy/",
+        {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk), str(published.pk)]},
+        follow=True,
+    )
+    draft.refresh_from_db()
+    assert draft.status == "published" and draft.published_on is not None
+    # The service refuses to publish a published policy; the page says so.
+    assert any(message.level_tag == "error" for message in response.context["messages"])
+
+    person = member_user(world.a).user
+    token, _key = auth_token_create(user=person)
+    client.post("/admin/knox/authtoken/", {"action": "revoke", ACTION_CHECKBOX_NAME: [token.pk]})
+    assert not AuthToken.objects.filter(user=person).exists()
 
 
 # --- Signing in ------------------------------------------------------------------------------
@@ -157,6 +275,7 @@ def test_an_admin_of_another_cluster_finds_nothing_of_the_first(world):
         "services/offering": Offering.objects.filter(cluster=world.a),
         "services/machine": Machine.objects.filter(cluster=world.a),
         "cluster_platform/auditlog": AuditLog.objects.filter(cluster=world.a),
+        "cluster_platform/clusterstaff": ClusterStaff.objects.filter(cluster=world.a),
     }
     from cluster_platform.services import audit_record
 
@@ -210,10 +329,10 @@ def test_a_platform_operator_sees_every_cluster_and_chooses_one(world, client):
 def test_the_dashboard_renders_its_charts_in_chinese_and_english(world, client):
     _signed_in(client, ClusterStaffFactory(cluster=world.a, role="viewer").user)
     chinese = client.get("/console/dashboard/").content.decode()
-    assert chinese.count('class="console-chart"') == 5
+    assert chinese.count('class="console-chart"') == 7
     assert 'class="bar"' in chinese and 'class="point"' in chinese
     assert '<html lang="zh-hans"' in chinese and "首页" in chinese
     client.cookies["django_language"] = "en"
     english = client.get("/console/dashboard/").content.decode()
     assert '<html lang="en"' in english and "Matching funnel" in english
-    assert english.count('class="console-chart"') == 5
+    assert english.count('class="console-chart"') == 7

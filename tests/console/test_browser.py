@@ -109,7 +109,7 @@ def test_an_operator_approves_a_pending_offering_and_sees_it_in_the_audit_log_an
 
     browser.get(f"{live_server.url}/console/dashboard/")
     charts = browser.find_elements(By.CSS_SELECTOR, "svg.console-chart")
-    assert len(charts) == 5
+    assert len(charts) == 7
     assert all(chart.size["height"] > 50 for chart in charts)
     assert browser.find_elements(By.CSS_SELECTOR, "svg.console-chart rect.bar")
     _screenshot(browser, "console-dashboard.png")

@@ -2,11 +2,9 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 
-from cluster_platform.models import Cluster
-from programmes.models import LedgerEntry, Voucher, VoucherClaim
-from services.models import Engagement
+from tests.console.stats_world import cluster_delete
 from tests.tenancy.world import ATTACKER_ROLES, build_world
 
 
@@ -27,17 +25,7 @@ def test_bs_figures_count_none_of_as_rows(world, client_for, role):
     client = client_for(world.b.user_for(role))
     with_a = client.get(f"/api/v1/clusters/{world.b.cluster.slug}/stats/").json()["figures"]
     with transaction.atomic():
-        # A's ledger is append-only by a trigger, and it protects A's vouchers and cluster: lift the
-        # trigger inside this transaction (rolled back below) to take A away entirely.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE programmes_ledgerentry DISABLE TRIGGER programmes_ledger_append_only")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        LedgerEntry.objects.filter(cluster=world.a.cluster).delete()
-        VoucherClaim.objects.filter(cluster=world.a.cluster).delete()
-        Voucher.objects.filter(cluster=world.a.cluster).delete()
-        Engagement.objects.filter(cluster=world.a.cluster).delete()  # they protect A's offerings
-        Cluster.objects.filter(pk=world.a.cluster.pk).delete()
+        cluster_delete(world.a.cluster)
         cache.clear()
         without_a = client.get(f"/api/v1/clusters/{world.b.cluster.slug}/stats/").json()["figures"]
         transaction.set_rollback(True)

@@ -1,4 +1,5 @@
-"""CSV and XLSX exports of a cluster's lists, for its agency staff.
+"""CSV and XLSX exports of a cluster's lists, for its agency staff: one view for every export
+of the table in console/api/exports.py.
 
 Each export takes the same filters as the list endpoint it mirrors (the same FilterSet), and
 streams: CSV as it is written, XLSX from a temporary file that openpyxl's write-only mode
@@ -7,45 +8,55 @@ fills row by row. Headers and choice labels are in the request's language.
 
 import tempfile
 
-from django.db.models import Q
+from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
-from cluster_platform.api.cluster_views import AuditLogFilter
 from cluster_platform.api.permissions import IsClusterStaff
 from cluster_platform.api.tenancy import ClusterScopedViewSet
-from cluster_platform.models import AuditLog, Notification
-from console.selectors import exports
+from console.api.exports import Export
+from console.api.serializers.exports import ExportJobSerializer
+from console.api.tasks import export_job_run
+from console.models import ExportJobStatus
+from console.selectors.exports import export_header, export_rows
+from console.services.exports import export_job_request
 from console.spreadsheets import csv_stream, xlsx_write
-from enterprises.api.cluster_views import MembershipFilter
-from enterprises.models import Membership
-from services.api.filters import DemandFilter, OfferingFilter
-from services.api.views.engagements import EngagementFilter
-from services.api.views.equipment import BookingFilter
-from services.models import Booking, Demand, Engagement, Offering
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download_name(view, extension: str) -> str:
-    return f"{view.cluster.slug}-{view.dataset.name}-{timezone.localdate():%Y%m%d}.{extension}"
+XLSX_MAX_DATA_ROWS = 1_048_575  # an Excel sheet's 1,048,576 rows, less the header
 
 
 class ExportViewSet(ClusterScopedViewSet):
-    """Base: one subclass per dataset states its model, rows, columns and filters."""
+    """An export of the table; `export_viewset()` makes one per export for the router."""
 
-    dataset: exports.Dataset
+    export: Export
     permission_classes = [IsClusterStaff]
-    filter_backends = [DjangoFilterBackend]
     pagination_class = None
 
-    def _rows(self):
-        queryset = self.filter_queryset(self.get_queryset())
-        return self.dataset.header(), self.dataset.rows(queryset)
+    def scoped_queryset(self):
+        return self.export.base_rows(self.cluster)
+
+    def cluster_filter(self):
+        # Policy matches also hold library policies' rows (no cluster), which the selector has
+        # already confined to this cluster's members.
+        return self.export.cluster_condition(self.cluster)
+
+    def _download_name(self, extension: str) -> str:
+        return f"{self.cluster.slug}-{self.export.name}-{timezone.localdate():%Y%m%d}.{extension}"
+
+    def _header_and_rows(self, queryset):
+        columns = self.export.columns
+        return export_header(columns), export_rows(queryset, columns=columns, order=self.export.order)
 
     @extend_schema(
         summary="Export as CSV (UTF-8 with BOM), filtered like the list",
@@ -53,91 +64,78 @@ class ExportViewSet(ClusterScopedViewSet):
     )
     @action(detail=False, methods=["get"], url_path="csv")
     def csv(self, request, *args, **kwargs):
-        header, rows = self._rows()
+        header, rows = self._header_and_rows(self.filter_queryset(self.get_queryset()))
         response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{_download_name(self, "csv")}"'
+        response["Content-Disposition"] = f'attachment; filename="{self._download_name("csv")}"'
         return response
 
     @extend_schema(
         summary="Export as XLSX, filtered like the list",
-        responses={(200, XLSX_TYPE): OpenApiResponse(response=OpenApiTypes.BINARY)},
+        description=(
+            "Up to EXPORT_XLSX_MAX_ROWS_IN_REQUEST rows (10,000 by default) the file is the answer. "
+            "Above, the file is written in the background: the answer is 202 with the export job "
+            "(poll it at its Location; download it from .../download/ once done). Repeating the "
+            "request while the job runs answers the same job."
+        ),
+        responses={
+            (200, XLSX_TYPE): OpenApiResponse(response=OpenApiTypes.BINARY),
+            202: ExportJobSerializer,
+        },
     )
     @action(detail=False, methods=["get"], url_path="xlsx")
     def xlsx(self, request, *args, **kwargs):
-        header, rows = self._rows()
+        queryset = self.filter_queryset(self.get_queryset())
+        rows_total = queryset.count()
+        if rows_total > XLSX_MAX_DATA_ROWS:
+            raise ValidationError(
+                _(
+                    "%(rows)d rows do not fit in one XLSX sheet (at most %(max)d): narrow the filters or export CSV."
+                )
+                % {"rows": rows_total, "max": XLSX_MAX_DATA_ROWS}
+            )
+        if rows_total > settings.EXPORT_XLSX_MAX_ROWS_IN_REQUEST:
+            return self._xlsx_job(request, rows_total)
+        header, rows = self._header_and_rows(queryset)
         # openpyxl needs the whole sheet before it can close the zip archive; a temporary file
         # on disk keeps the memory flat, and FileResponse streams it and deletes it when closed.
         target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-        xlsx_write(header, rows, target, sheet_title=str(self.dataset.title))
+        xlsx_write(header, rows, target, sheet_title=str(self.export.title))
         target.seek(0)
         return FileResponse(
-            target, as_attachment=True, filename=_download_name(self, "xlsx"), content_type=XLSX_TYPE
+            target, as_attachment=True, filename=self._download_name("xlsx"), content_type=XLSX_TYPE
+        )
+
+    def _xlsx_job(self, request, rows_total: int):
+        job = export_job_request(
+            cluster=self.cluster,
+            user=request.user,
+            export=self.export.name,
+            filters={name: values for name, values in sorted(request.query_params.lists())},
+            language=get_language() or settings.LANGUAGE_CODE,
+            rows_total=rows_total,
+        )
+        if job.status == ExportJobStatus.QUEUED:
+            export_job_run.delay_on_commit(str(job.pk))
+        location = reverse(
+            "export-job-detail", kwargs={"cluster_slug": self.cluster.slug, "pk": job.pk}, request=request
+        )
+        return Response(
+            ExportJobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
         )
 
 
-class MemberExportViewSet(ExportViewSet):
-    model = Membership
-    dataset = exports.MEMBERS
-    filterset_class = MembershipFilter
-
-    def scoped_queryset(self):
-        return exports.member_export_list(cluster=self.cluster)
-
-
-class OfferingExportViewSet(ExportViewSet):
-    model = Offering
-    dataset = exports.OFFERINGS
-    filterset_class = OfferingFilter
-
-    def scoped_queryset(self):
-        return exports.offering_export_list(cluster=self.cluster)
-
-
-class DemandExportViewSet(ExportViewSet):
-    model = Demand
-    dataset = exports.DEMANDS
-    filterset_class = DemandFilter
-
-    def scoped_queryset(self):
-        return exports.demand_export_list(cluster=self.cluster)
-
-
-class EngagementExportViewSet(ExportViewSet):
-    model = Engagement
-    dataset = exports.ENGAGEMENTS
-    filterset_class = EngagementFilter
-
-    def scoped_queryset(self):
-        return exports.engagement_export_list(cluster=self.cluster)
-
-
-class BookingExportViewSet(ExportViewSet):
-    model = Booking
-    dataset = exports.BOOKINGS
-    filterset_class = BookingFilter
-
-    def scoped_queryset(self):
-        return exports.booking_export_list(cluster=self.cluster)
-
-
-class AuditLogExportViewSet(ExportViewSet):
-    model = AuditLog
-    dataset = exports.AUDIT_LOG
-    filterset_class = AuditLogFilter
-
-    def scoped_queryset(self):
-        return exports.audit_log_export_list(cluster=self.cluster)
-
-
-class PolicyMatchExportViewSet(ExportViewSet):
-    model = Notification
-    dataset = exports.POLICY_MATCHES
-    filter_backends: list = []
-
-    def scoped_queryset(self):
-        return exports.policy_match_list(cluster=self.cluster)
-
-    def cluster_filter(self):
-        # Library policies' notifications carry no cluster; the selector already confines the
-        # rows to this cluster's approved members and to library or this cluster's policies.
-        return Q(cluster=self.cluster) | Q(cluster__isnull=True)
+def export_viewset(export: Export) -> type[ExportViewSet]:
+    """The view of one export: its model (what the tenancy base and the isolation harness read)
+    and its list's FilterSet."""
+    attributes = {
+        "export": export,
+        "model": export.model,
+        "filterset_class": export.filterset,
+        "filter_backends": [DjangoFilterBackend] if export.filterset else [],
+        "__module__": __name__,
+        "__doc__": f"Export of the cluster's {export.name} as CSV or XLSX.",
+    }
+    name = "".join(part.title() for part in export.name.split("-")) + "ExportViewSet"
+    return type(name, (ExportViewSet,), attributes)
