@@ -258,9 +258,14 @@ def _bare_tables() -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE TABLE {BARE_OFFERING_TABLE} AS {offering_sql}", offering_params)
         cursor.execute(f"ALTER TABLE {BARE_OFFERING_TABLE} ADD PRIMARY KEY (id)")
+        # The catalog's own "newest" index (offering_newest, without the cluster the copy lacks).
+        cursor.execute(
+            f"CREATE INDEX {BARE_OFFERING_TABLE}_newest ON {BARE_OFFERING_TABLE} "
+            "(published_at DESC NULLS LAST, created_at DESC, id)"
+        )
         cursor.execute(f"CREATE TABLE {BARE_POLICY_TABLE} AS {policy_sql}", policy_params)
         cursor.execute(f"ALTER TABLE {BARE_POLICY_TABLE} ADD PRIMARY KEY (id)")
-        # The library's own "newest first" index (policy_recent), so that both lists page the same way.
+        # The library's own "newest first" index (policy_recent).
         cursor.execute(
             f"CREATE INDEX {BARE_POLICY_TABLE}_recent ON {BARE_POLICY_TABLE} (published_on DESC NULLS LAST, id)"
         )

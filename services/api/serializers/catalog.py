@@ -1,9 +1,10 @@
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cluster_platform.api.fields import BoundedListField
-from cluster_platform.api.serializers import LocalizedNameField
+from cluster_platform.api.serializers import FastOutputMixin, LocalizedNameField
 from enterprises.models import SizeClass
 from services.api.serializers.refs import EnterpriseNameSerializer
 from services.models import (
@@ -38,7 +39,7 @@ class CategoryTreeSerializer(serializers.Serializer):
     children = CategorySerializer(many=True)
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(FastOutputMixin, serializers.ModelSerializer):
     name = LocalizedNameField()
     name_zh = serializers.CharField(source="name", read_only=True)
 
@@ -115,11 +116,12 @@ class OfferingRevisionBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "data", "submitted_at"]
 
 
-class OfferingSerializer(serializers.ModelSerializer):
+class OfferingSerializer(FastOutputMixin, serializers.ModelSerializer):
     """An offering as the caller may see it.
 
     Everyone sees the approved columns. Review details (the agency's reason, the pending
-    revision) are shown only to the offering's partner and the agency.
+    revision) are shown only to the offering's partner and the agency; for anyone else they are
+    not computed at all, so the public catalog reads no revisions (see offering_with_relations).
     """
 
     category = CategoryBriefSerializer()
@@ -172,16 +174,16 @@ class OfferingSerializer(serializers.ModelSerializer):
             pending = list(offering.revisions.filter(status="pending"))
         return OfferingRevisionBriefSerializer(pending[0]).data if pending else None
 
+    @cached_property
+    def _public_fields(self):
+        return [field for field in self._readable_fields if field.field_name not in self.PRIVATE_FIELDS]
+
     def to_representation(self, offering):
-        data = super().to_representation(offering)
         roles = self.context.get("roles")
         insider = roles is not None and (
             roles.is_staff or offering.partner_id in roles.partner_enterprise_ids
         )
-        if not insider:
-            for field in self.PRIVATE_FIELDS:
-                data.pop(field, None)
-        return data
+        return self.represent(offering, self._readable_fields if insider else self._public_fields)
 
 
 class OfferingRevisionSerializer(serializers.ModelSerializer):
