@@ -27,10 +27,14 @@ def policy_import_job_run(job_id: str) -> str | None:
 
 
 @shared_task
-def policy_import_jobs_sweep() -> int:
-    """Re-enqueue import jobs whose task never arrived, and fail those whose run died (run by beat)."""
-    services.policy_import_jobs_fail_stale()
-    stalled = services.policy_import_jobs_stalled()
+def policy_import_jobs_sweep(
+    pending_after_minutes: int = services.STALLED_PENDING_MINUTES,
+    running_after_minutes: int = services.STALE_RUNNING_MINUTES,
+) -> int:
+    """Re-enqueue import jobs whose task never arrived, and fail those whose run died (run by beat
+    with the defaults; the arguments say how long a job may sit still)."""
+    services.policy_import_jobs_fail_stale(older_than_minutes=running_after_minutes)
+    stalled = services.policy_import_jobs_stalled(older_than_minutes=pending_after_minutes)
     for job in stalled:
         policy_import_job_run.delay(str(job.pk))
     return len(stalled)

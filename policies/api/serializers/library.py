@@ -142,6 +142,7 @@ class PolicyImportJobSerializer(serializers.ModelSerializer):
             "rows_failed",
             "errors",
             "failure",
+            "attempts",
             "created_at",
             "started_at",
             "finished_at",
