@@ -19,7 +19,9 @@ from policies.models import Policy
 # --- Import jobs -------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+# A message lost at upload time (broker down) is not kept by the outbox: the sweep below finds the
+# pending job itself.
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900, keep_when_broker_down=False)
 def policy_import_job_run(job_id: str) -> str | None:
     """Import the file of one PolicyImportJob; safe to run again (finished jobs are skipped)."""
     job = services.policy_import_job_run(job_id=job_id)

@@ -165,8 +165,8 @@ def test_bulk_publishing_matches_each_policy_after_commit(django_capture_on_comm
     # One set-based reverse-match task for the whole set, enqueued on commit; then the emails of
     # the notifications it made.
     tasks = [getattr(callback, "func", None) for callback in callbacks]
-    assert tasks.count(policies_match_published.delay) == 1
-    assert policy_match_published.delay not in tasks
+    assert tasks.count(policies_match_published.send_after_commit) == 1
+    assert policy_match_published.send_after_commit not in tasks
     assert notified() == sorted(
         (user.email, f"policy-eligible:{policy.id}:{enterprise.id}") for policy in (first, second)
     )
