@@ -93,6 +93,8 @@ def deferred_tasks_send(*, limit: int = SEND_BATCH) -> int:
     from cluster_platform.celery import app
     from cluster_platform.models import DeferredTask
 
+    # The tasks modules a worker imports at start-up, so that every task name resolves here too.
+    app.loader.import_default_modules()
     sent: list[int] = []
     with transaction.atomic():
         for row in DeferredTask.objects.select_for_update(skip_locked=True).order_by("id")[:limit]:
