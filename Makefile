@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching bench-services bench-devices bench-console stop-db clean-db
+.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching bench-services bench-devices bench-console soak stop-db clean-db
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-devices: $(STAMP) ## MQTT telemetry ingestion through Mosquitto, with the 
 	$(BIN)/python -m bench.devices
 bench-console: $(STAMP) ## Export throughput and peak memory for 100,000 members (CSV and XLSX against a bare read)
 	$(BIN)/python -m bench.console
+
+soak: $(STAMP) ## 10 minutes of mixed load on gunicorn, a Celery worker and beat (SOAK_SECONDS; needs redis-server and DATABASE_URL)
+	$(BIN)/python -m bench.soak
 
 stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands otherwise)
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m cluster_platform.embedded_db stop; fi

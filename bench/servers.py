@@ -382,6 +382,9 @@ def gunicorn_start(
             str(timeout),
             "--graceful-timeout",
             "10",
+            # The control socket's default path is one per user: another gunicorn on the machine
+            # (the soak beside a fault test, someone else's server) would take it over.
+            "--no-control-socket",
         ],
         cwd=ROOT,
         env=env,
