@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching bench-services bench-devices bench-console bench-reference bench-api stop-db clean-db
+.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching bench-services bench-devices bench-console bench-reference bench-api soak stop-db clean-db
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ bench-reference: $(STAMP) ## Industry reference list (complete GB/T 4754-2017) a
 
 bench-api: $(STAMP) ## Catalog list and policy search under wrk against a bare DRF list, both on gunicorn (needs wrk)
 	$(BIN)/python -m bench.api
+
+soak: $(STAMP) ## 10 minutes of mixed load on gunicorn, a Celery worker and beat (SOAK_SECONDS; needs redis-server and DATABASE_URL)
+	$(BIN)/python -m bench.soak
 
 stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands otherwise)
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m cluster_platform.embedded_db stop; fi

@@ -44,3 +44,14 @@ class RequestTooLarge(APIException):
     def __init__(self):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         super().__init__(gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit})
+
+
+class DatabaseUnavailable(APIException):
+    """503: the database cannot be reached (down, restarting, refusing connections). The request
+    changed nothing, and the same request may succeed once the database is back."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is temporarily unavailable; try again shortly.")
+    default_code = "database_unavailable"
+    # Seconds a client should wait before retrying (the Retry-After header).
+    wait = 5

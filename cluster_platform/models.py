@@ -174,3 +174,24 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class DeferredTask(models.Model):
+    """A task message the broker (Redis) refused when a committed change enqueued it, kept until the
+    sweep sends it again (cluster_platform/task_outbox.py)."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    queue = models.CharField(_("queue"), max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(_("send attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deferred task")
+        verbose_name_plural = _("deferred tasks")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.task

@@ -16,7 +16,9 @@ def _queue(task) -> str | None:
     return info.get("routing_key") or None
 
 
-@shared_task(bind=True, ignore_result=True, soft_time_limit=540, time_limit=600)
+# A message lost at enqueue time (broker down) is not kept by the outbox: the resume sweep finds the
+# pending run itself.
+@shared_task(bind=True, ignore_result=True, soft_time_limit=540, time_limit=600, keep_when_broker_down=False)
 def match_run_plan_task(self, run_id: str) -> None:
     try:
         services.match_run_plan(run_id=run_id, queue=_queue(self))

@@ -163,6 +163,8 @@ class PolicyImportJob(TimestampedModel):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     # Why the whole file was refused (it could not be parsed); empty otherwise.
     failure = models.TextField(_("failure"), blank=True)
+    # Runs started: more than one means a worker was lost mid-import and the job ran again.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

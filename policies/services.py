@@ -405,16 +405,32 @@ def policy_import_job_create(
     return job
 
 
+# Runs one job may start. A worker killed mid-import (deployment, out of memory) hands the message
+# back and the job runs again; a file that kills its worker every time must end as failed rather
+# than be redelivered for ever.
+MAX_IMPORT_ATTEMPTS = 3
+
+
 def policy_import_job_run(*, job_id) -> PolicyImportJob | None:
     """Run one import job. A finished job is left alone; a job interrupted mid-way runs again,
-    which is harmless because every batch is an upsert."""
+    which is harmless because every batch is an upsert, up to MAX_IMPORT_ATTEMPTS runs."""
     with transaction.atomic():
         job = PolicyImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
             return job
+        if job.attempts >= MAX_IMPORT_ATTEMPTS:
+            return _policy_import_job_fail(
+                job,
+                failure=_(
+                    "The import was interrupted %(count)d times without finishing (its worker was lost); "
+                    "the rows imported before each interruption are kept."
+                )
+                % {"count": job.attempts},
+            )
         job.status = ImportJobStatus.RUNNING
+        job.attempts += 1
         job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at", "updated_at"])
+        job.save(update_fields=["status", "attempts", "started_at", "updated_at"])
     cluster = job.cluster
 
     def progress(outcome: ImportOutcome) -> None:
@@ -481,7 +497,11 @@ def policy_import_jobs_fail_stale(*, older_than_minutes: int = STALE_RUNNING_MIN
     )
 
 
-def policy_import_jobs_stalled(*, older_than_minutes: int = 10) -> list[PolicyImportJob]:
+# Longer than a healthy queue takes to deliver an upload's message to a worker.
+STALLED_PENDING_MINUTES = 10
+
+
+def policy_import_jobs_stalled(*, older_than_minutes: int = STALLED_PENDING_MINUTES) -> list[PolicyImportJob]:
     """Jobs still pending long after their upload: their task was lost (the broker was down
     when the upload committed) and must be enqueued again."""
     cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)

@@ -19,7 +19,9 @@ from policies.models import Policy
 # --- Import jobs -------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+# A message lost at upload time (broker down) is not kept by the outbox: the sweep below finds the
+# pending job itself.
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900, keep_when_broker_down=False)
 def policy_import_job_run(job_id: str) -> str | None:
     """Import the file of one PolicyImportJob; safe to run again (finished jobs are skipped)."""
     job = services.policy_import_job_run(job_id=job_id)
@@ -27,10 +29,14 @@ def policy_import_job_run(job_id: str) -> str | None:
 
 
 @shared_task
-def policy_import_jobs_sweep() -> int:
-    """Re-enqueue import jobs whose task never arrived, and fail those whose run died (run by beat)."""
-    services.policy_import_jobs_fail_stale()
-    stalled = services.policy_import_jobs_stalled()
+def policy_import_jobs_sweep(
+    pending_after_minutes: int = services.STALLED_PENDING_MINUTES,
+    running_after_minutes: int = services.STALE_RUNNING_MINUTES,
+) -> int:
+    """Re-enqueue import jobs whose task never arrived, and fail those whose run died (run by beat
+    with the defaults; the arguments say how long a job may sit still)."""
+    services.policy_import_jobs_fail_stale(older_than_minutes=running_after_minutes)
+    stalled = services.policy_import_jobs_stalled(older_than_minutes=pending_after_minutes)
     for job in stalled:
         policy_import_job_run.delay(str(job.pk))
     return len(stalled)

@@ -6,7 +6,15 @@ DRF errors go through drf-standardized-errors:
 Services raise Django's ValidationError; the handler below turns it into DRF's so it gets
 the same field-level shape. The Django-level handlers give a 404 or 500 outside a DRF view
 (an unknown URL, a crash in middleware) the same shape.
+
+A database that cannot be reached (down, restarting) is not a bug: inside a DRF view or outside
+it, the request answers 503 `database_unavailable` with `Retry-After`, quickly (the settings'
+`connect_timeout`), and the next request after the database is back succeeds on a fresh connection
+(`CONN_HEALTH_CHECKS`), without restarting the web process.
 """
+
+import logging
+import sys
 
 from django.core.exceptions import (
     RequestDataTooBig,
@@ -15,6 +23,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from drf_standardized_errors.formatter import ExceptionFormatter
@@ -23,7 +32,9 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
-from cluster_platform.exceptions import RequestTooLarge
+from cluster_platform.exceptions import DatabaseUnavailable, RequestTooLarge
+
+logger = logging.getLogger(__name__)
 
 # Errors reported per top-level field (a list's items count under the list's name): a body of
 # 200,000 bad items gets a short answer, not 20 MB of messages.
@@ -65,7 +76,39 @@ class PlatformExceptionHandler(ExceptionHandler):
             return RequestTooLarge()
         if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
             return ParseError(str(exc))
+        if is_database_unavailable(exc):
+            return DatabaseUnavailable()
         return super().convert_known_exceptions(exc)
+
+    def report_exception(self, exc, response):
+        if isinstance(exc, DatabaseUnavailable):
+            # An outage, not a bug: one warning line, not an error report (Django's 5xx log
+            # record, which Sentry would turn into an event) per request.
+            database_unavailable_log(self.exc)
+            response._has_been_logged = True
+            return
+        super().report_exception(exc, response)
+
+
+# SQLSTATEs of a server that cannot be used (a connection exception, the server shutting down or
+# starting up, no connection slot left), as opposed to one statement failing (a deadlock, a
+# statement timeout), which stays a 500. libpq's own failures (refused, lost) carry none.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` says the database could not be used at all: a connection refused, lost or
+    timed out, or already closed."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+
+
+def database_unavailable_log(exc: BaseException) -> None:
+    logger.warning("Database unavailable, answering 503: %s: %s", type(exc).__name__, exc)
 
 
 def field_path(attr: str | None) -> str | None:
@@ -157,4 +200,15 @@ class JsonNotFoundMiddleware:
 
 
 def json_server_error(request):
+    """Django's 500 (a crash outside a DRF view: middleware, a plain Django view). Called while the
+    exception is being handled, so `sys.exc_info()` names it: an unreachable database answers 503."""
+    exception = sys.exc_info()[1]
+    if is_database_unavailable(exception):
+        database_unavailable_log(exception)
+        unavailable = DatabaseUnavailable()
+        response = JsonResponse(
+            error_body("server_error", unavailable.default_code, str(unavailable.detail)), status=503
+        )
+        response["Retry-After"] = str(unavailable.wait)
+        return response
     return JsonResponse(error_body("server_error", "error", _("A server error occurred.")), status=500)

@@ -88,6 +88,11 @@ else:
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that does not answer must cost a request seconds, not the OS's TCP timeout (minutes):
+# the request then fails with a 503 in the API's error shape (cluster_platform/api/errors.py).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,7 +113,15 @@ PASSWORD_HASHERS = [
 # --- Redis: broker, result backend and cache when REDIS_URL is set ----------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that is down or slow answers as a miss and forgets writes instead of failing the
+    # request (cluster_platform/cache.py); the timeouts keep a hung Redis from holding requests.
+    CACHES = {
+        "default": {
+            "BACKEND": "cluster_platform.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -125,7 +138,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 # Longer than the hard time limit of the longest task, so that an unacknowledged task is
 # redelivered only when its worker is really gone.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# No caller ever reads a task's result. Storing none also keeps the web process from subscribing to
+# the result store at every enqueue: with Redis down, that subscription retried for about 20 s
+# before failing the request.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -140,6 +157,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "policies-remind-closing": {
         "task": "policies.tasks.policies_remind_closing_daily",
         "schedule": crontab(hour=9, minute=0),
+    },
+    # Task messages the broker refused at enqueue time (Redis down) are sent again once it is back
+    # (cluster_platform/task_outbox.py).
+    "deferred-tasks-send": {
+        "task": "cluster_platform.tasks.deferred_tasks_send",
+        "schedule": timedelta(minutes=1),
     },
     # Policy imports whose task was lost at enqueue time (broker down) are enqueued again.
     "policy-import-jobs-sweep": {

@@ -152,15 +152,17 @@ def policies_notify_eligible(*, policies: list[Policy], today: date | None = Non
         live.append(policy)
     if not live:
         return NotifyOutcome()
-    pairs_query = None
-    for policy in live:
-        pairs = (
-            policy_eligible_enterprises(policy=policy, today=today)
-            .order_by()
-            .annotate(matched_policy=Value(str(policy.pk), output_field=CharField()))
-            .values_list("matched_policy", "pk")
-        )
-        pairs_query = pairs if pairs_query is None else pairs_query.union(pairs, all=True)
+    branches = [
+        policy_eligible_enterprises(policy=policy, today=today)
+        .order_by()
+        .annotate(matched_policy=Value(str(policy.pk), output_field=CharField()))
+        .values_list("matched_policy", "pk")
+        for policy in live
+    ]
+    # One flat UNION ALL: chaining `.union()` once per policy nests each query inside the next,
+    # and Django clones and compiles that recursively (an import batch of 1,000 policies hit
+    # Python's recursion limit after half a minute of cloning).
+    pairs_query = branches[0].union(*branches[1:], all=True)
     policies_by_enterprise: dict = {}
     for policy_id, enterprise_id in pairs_query:
         policies_by_enterprise.setdefault(enterprise_id, []).append(policy_id)

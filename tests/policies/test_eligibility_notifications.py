@@ -165,8 +165,8 @@ def test_bulk_publishing_matches_each_policy_after_commit(django_capture_on_comm
     # One set-based reverse-match task for the whole set, enqueued on commit; then the emails of
     # the notifications it made.
     tasks = [getattr(callback, "func", None) for callback in callbacks]
-    assert tasks.count(policies_match_published.delay) == 1
-    assert policy_match_published.delay not in tasks
+    assert tasks.count(policies_match_published.send_after_commit) == 1
+    assert policy_match_published.send_after_commit not in tasks
     assert notified() == sorted(
         (user.email, f"policy-eligible:{policy.id}:{enterprise.id}") for policy in (first, second)
     )
@@ -200,6 +200,21 @@ def test_a_batch_reverse_match_finds_what_one_match_per_policy_finds(django_asse
         "matched": len(expected),
         "notified": 0,  # a re-run notifies nobody again
     }
+
+
+def test_a_whole_import_batch_of_newly_published_policies_is_matched_at_once():
+    """An import hands over each batch's newly published policies together (up to 1,000)."""
+    from policies.eligibility.notifications import policies_notify_eligible
+    from policies.services import IMPORT_BATCH_SIZE
+
+    enterprise_with_users(region_code="320214", employees=80)
+    enterprise_with_users(region_code="320214", employees=800)
+    # Unsaved policies are enough: the match reads enterprises, and notes only the policies' ids.
+    policies = PolicyFactory.build_batch(IMPORT_BATCH_SIZE, live=True, eligibility_rule=SMALL_IN_WUXI)
+
+    outcome = policies_notify_eligible(policies=policies)
+
+    assert outcome.matched == outcome.notified == IMPORT_BATCH_SIZE  # the small enterprise, each policy
 
 
 def test_a_batch_reverse_match_costs_the_same_queries_for_more_policies(django_assert_max_num_queries):

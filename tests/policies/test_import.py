@@ -348,3 +348,39 @@ def test_sweep_runs_jobs_whose_task_was_lost():
     fresh.refresh_from_db()
     assert job.status == ImportJobStatus.SUCCEEDED and fresh.status == ImportJobStatus.PENDING
     assert Policy.objects.count() == 1
+
+
+def test_a_job_interrupted_as_often_as_allowed_fails_with_the_reason_instead_of_running_again():
+    """Each delivery of the job's task is a run; a file that kills its worker every time would
+    otherwise be handed back and run for ever."""
+    from policies.services import MAX_IMPORT_ATTEMPTS
+
+    content = _jsonl(GOOD[:1])
+    interrupted = PolicyImportJob.objects.create(
+        filename="again.jsonl",
+        file_format="jsonl",
+        content=content,
+        status=ImportJobStatus.RUNNING,
+        attempts=1,
+    )
+    exhausted = PolicyImportJob.objects.create(
+        filename="doomed.jsonl",
+        file_format="jsonl",
+        content=content,
+        status=ImportJobStatus.RUNNING,
+        attempts=MAX_IMPORT_ATTEMPTS,
+    )
+
+    with translation.override("en"):
+        policy_import_job_run(job_id=exhausted.pk)
+        policy_import_job_run(job_id=interrupted.pk)
+
+    exhausted.refresh_from_db()
+    assert exhausted.status == ImportJobStatus.FAILED and exhausted.attempts == MAX_IMPORT_ATTEMPTS
+    assert exhausted.failure.startswith(f"The import was interrupted {MAX_IMPORT_ATTEMPTS} times")
+    interrupted.refresh_from_db()
+    assert (interrupted.status, interrupted.attempts, interrupted.rows_created) == (
+        ImportJobStatus.SUCCEEDED,
+        2,
+        1,
+    )

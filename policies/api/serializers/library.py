@@ -201,6 +201,7 @@ class PolicyImportJobSerializer(serializers.ModelSerializer):
             "rows_failed",
             "errors",
             "failure",
+            "attempts",
             "created_at",
             "started_at",
             "finished_at",
