@@ -15,6 +15,10 @@ class ClusterRoles:
     partner_enterprise_ids: frozenset = field(default_factory=frozenset)
     # Every enterprise the user belongs to, member of this cluster or not (to apply, for instance).
     enterprise_ids: frozenset = field(default_factory=frozenset)
+    # Partners suspended here. They hold no member role (every role check above ignores them);
+    # only the engagements they already have may still be read and moved forward or closed
+    # (services.engagement_flow.NEW_WORK_ACTIONS stay refused), so running work can finish.
+    suspended_partner_enterprise_ids: frozenset = field(default_factory=frozenset)
 
     @property
     def is_staff(self) -> bool:

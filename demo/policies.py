@@ -12,7 +12,15 @@ only fields that differ are written, so a second run changes nothing.
 
 from cluster_platform.models import Cluster
 from policies.models import Policy, PolicyStatus
-from policies.records import FIELDS, check_record, coerce_row, identity_key, search_document
+from policies.records import (
+    COVERS_DEFAULTS,
+    COVERS_FIELDS,
+    FIELDS,
+    check_record,
+    coerce_row,
+    identity_key,
+    search_document,
+)
 from policies.services import policies_published_notify
 
 SMALL_FIRMS = {"fact": "size_class", "op": "in", "value": ["medium", "small", "micro"]}
@@ -712,8 +720,16 @@ def _sync(record: dict, cluster: Cluster | None) -> tuple[str, Policy]:
     errors = errors or check_record(full)
     if errors:
         raise ValueError(f"demo policy {record['title']}: {dict(errors)}")
+    # The covers benefit is synced only where a demo record sets it; elsewhere it stays as it is.
+    base = [name for name in FIELDS if name not in COVERS_FIELDS]
+    covers = {
+        name: full[name] if full[name] is not None else COVERS_DEFAULTS.get(name)
+        for name in COVERS_FIELDS
+        if name in record
+    }
     defaults = {
-        **{name: (full[name] if full[name] is not None else "") for name in FIELDS},
+        **{name: (full[name] if full[name] is not None else "") for name in base},
+        **covers,
         "max_amount": full["max_amount"],
         "categories": full["categories"] or [],
         "eligibility_rule": full["eligibility_rule"] or {},

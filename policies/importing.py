@@ -62,6 +62,17 @@ HEADER_ALIASES = {
     "最高金额（元）": "max_amount",
     "申报条件": "eligibility_rule",
     "状态": "status",
+    "服务费补贴比例": "covers_share",
+    "服务补贴比例": "covers_share",
+    "服务补贴上限": "covers_cap",
+    "服务补贴上限（元）": "covers_cap",
+    "适用服务类别": "covers_categories",
+    "可叠加": "stackable",
+    "是否可叠加": "stackable",
+    "不可同享政策": "exclusive_with",
+    "互斥政策": "exclusive_with",
+    "财政资金占比上限": "max_public_share",
+    "公共资金占比上限": "max_public_share",
 }
 
 

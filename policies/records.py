@@ -7,6 +7,7 @@ a spreadsheet and a JSON body are held to exactly the same rules.
 import datetime
 import hashlib
 import re
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -47,6 +48,19 @@ TEXT_LIMITS = {
     "source_url": 500,
 }
 REQUIRED = ("title", "issuer", "level")
+# The `covers` benefit (the policy pays a share of a service's price, up to a cap, for services of
+# some categories) and its stacking rules with other subsidies. An import updates these only when
+# the file has their columns, so re-importing a file without them keeps what was set elsewhere.
+COVERS_FIELDS = (
+    "covers_share",
+    "covers_cap",
+    "covers_categories",
+    "stackable",
+    "exclusive_with",
+    "max_public_share",
+)
+COVERS_DEFAULTS = {"covers_categories": [], "stackable": True, "exclusive_with": []}
+SHARE_FIELDS = ("covers_share", "max_public_share")
 # Every field an import file or the API may set.
 FIELDS = (
     "title",
@@ -67,6 +81,7 @@ FIELDS = (
     "max_amount",
     "eligibility_rule",
     "status",
+    *COVERS_FIELDS,
 )
 MAX_AMOUNT_LIMIT = Decimal("999999999999.99")
 _BRACKETS = str.maketrans({"[": "〔", "［": "〔", "【": "〔", "]": "〕", "］": "〕", "】": "〕"})
@@ -132,6 +147,60 @@ def _categories(value) -> list[str]:
     return [CATEGORY_BY_LABEL.get(item, item) for item in items if item]
 
 
+def _share(value) -> Decimal | None:
+    """A share of a price as people write it: 0.3, "0.3", "30%" or "30％"."""
+    if value is None or value == "":
+        return None
+    text = _text(value).replace("％", "%")
+    percent = text.endswith("%")
+    try:
+        share = Decimal(text.rstrip("%").strip())
+    except InvalidOperation:
+        raise ValueError(_("Not a share: write a fraction such as 0.3, or a percentage.")) from None
+    if not share.is_finite():
+        raise ValueError(_("Not a share: write a fraction such as 0.3, or a percentage."))
+    if percent:
+        share /= 100
+    if share != share.quantize(Decimal("0.001")):
+        raise ValueError(_("At most three decimals (such as 0.125)."))
+    return share.quantize(Decimal("0.001"))
+
+
+YES = frozenset({"true", "1", "yes", "y", "是", "可", "可叠加", "可以"})
+NO = frozenset({"false", "0", "no", "n", "否", "不可", "不可叠加", "不可以"})
+
+
+def _yes_no(value) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(_("Write yes or no (是/否)."))
+
+
+def _items(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [_text(item) for item in value if _text(item)]
+    return [item.strip() for item in re.split(r"[,，;；|、\s]+", _text(value)) if item.strip()]
+
+
+def _policy_ids(value) -> list[uuid.UUID]:
+    ids = []
+    for item in _items(value):
+        try:
+            ids.append(uuid.UUID(item))
+        except ValueError:
+            raise ValueError(_("%(value)s is not a policy id.") % {"value": item}) from None
+    return list(dict.fromkeys(ids))
+
+
 def coerce_row(raw: dict) -> tuple[dict, RowErrors]:
     """Typed values from an import row whose cells may be strings, numbers or dates.
 
@@ -162,6 +231,16 @@ def coerce_row(raw: dict) -> tuple[dict, RowErrors]:
                 values[field] = BENEFIT_TYPE_BY_LABEL.get(text, text)
             elif field == "eligibility_rule":
                 values[field] = _rule(cell)
+            elif field in SHARE_FIELDS:
+                values[field] = _share(cell)
+            elif field == "covers_cap":
+                values[field] = _amount(cell)
+            elif field == "covers_categories":
+                values[field] = list(dict.fromkeys(_items(cell)))
+            elif field == "stackable":
+                values[field] = _yes_no(cell)
+            elif field == "exclusive_with":
+                values[field] = _policy_ids(cell)
             elif field == "region_code":
                 values[field] = _text(cell)
             else:
@@ -272,7 +351,28 @@ def check_record(values: dict) -> RowErrors:
     if rule:
         for message in rule_errors(rule):
             errors.add("eligibility_rule", message)
+    _check_covers(values, errors)
     return errors
+
+
+def _check_covers(values: dict, errors: RowErrors) -> None:
+    """The covers benefit and stacking rules, as far as they can be judged without the database
+    (which categories exist and which policies the author may name: policies.covers)."""
+    for field in SHARE_FIELDS:
+        share = values.get(field)
+        if share is not None and not (0 < share <= 1):
+            errors.add(field, _("A share must be more than 0 and at most 1 (the whole price)."))
+    cap = values.get("covers_cap")
+    if cap is not None and (cap < 0 or cap > MAX_AMOUNT_LIMIT):
+        errors.add(
+            "covers_cap", _("The cap must be between 0 and %(limit)s CNY.") % {"limit": MAX_AMOUNT_LIMIT}
+        )
+    if values.get("covers_share") is None:
+        # A cap or categories without a share describe a benefit that pays nothing.
+        if cap is not None:
+            errors.add("covers_cap", _("Set covers_share too: the cap limits the share it pays."))
+        if values.get("covers_categories"):
+            errors.add("covers_categories", _("Set covers_share too: categories say what the share covers."))
 
 
 def rule_errors(rule: dict) -> list[str]:

@@ -15,10 +15,20 @@ from psycopg.types.json import Jsonb
 from cluster_platform.exceptions import Conflict, InvalidTransition
 from cluster_platform.models import Cluster
 from cluster_platform.services import audit_record
+from policies.covers import covers_references_check
 from policies.eligibility.notifications import policies_published
 from policies.importing import ImportFileError, RawRow, detect_format, parse_file
 from policies.models import ImportJobStatus, Policy, PolicyImportJob, PolicyStatus
-from policies.records import FIELDS, check_record, coerce_row, identity_key, search_document
+from policies.records import (
+    COVERS_DEFAULTS,
+    COVERS_FIELDS,
+    FIELDS,
+    RowErrors,
+    check_record,
+    coerce_row,
+    identity_key,
+    search_document,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +53,12 @@ def _apply(policy: Policy, values: dict) -> None:
     """Check `values` merged onto `policy`, then set them and the derived identity and search text."""
     merged = {name: getattr(policy, name) for name in FIELDS} | values
     errors = check_record(merged)
+    # Only what this change names is checked against the database: a policy that an earlier
+    # edit excluded and that has since expired does not block an unrelated edit.
+    references = {name: values[name] for name in ("covers_categories", "exclusive_with") if name in values}
+    if references and not errors:
+        [errors] = covers_references_check([references], cluster=policy.cluster, own_ids=[policy.pk])
+        values = values | references  # category names resolved to codes
     if errors:
         raise ValidationError(dict(errors))
     for name, value in values.items():
@@ -166,6 +182,12 @@ class ImportOutcome:
             self.errors.append({"row": row, "field": field_name, "reason": reason})
 
 
+def _reject_row(number: int, errors: RowErrors, *, outcome: ImportOutcome) -> None:
+    for field_name, messages in errors.items():
+        for message in messages:
+            outcome.reject(number, field_name, message)
+
+
 def _row_record(raw: RawRow, *, outcome: ImportOutcome) -> dict | None:
     """The checked record of one row, with its identity and search text, or None (reported)."""
     if raw.cells is None:
@@ -178,12 +200,13 @@ def _row_record(raw: RawRow, *, outcome: ImportOutcome) -> dict | None:
     if not errors:
         errors = check_record(record)
     if errors:
-        for field_name, messages in errors.items():
-            for message in messages:
-                outcome.reject(raw.number, field_name, message)
+        _reject_row(raw.number, errors, outcome=outcome)
         return None
     for name in TEXT_FIELDS:
         record[name] = record[name] or ""
+    for name, default in COVERS_DEFAULTS.items():
+        if record[name] is None:
+            record[name] = default
     record["categories"] = record["categories"] or []
     record["eligibility_rule"] = record["eligibility_rule"] or {}
     record["content_hash"] = identity_key(record)
@@ -192,32 +215,51 @@ def _row_record(raw: RawRow, *, outcome: ImportOutcome) -> dict | None:
 
 
 TEXT_FIELDS = ("document_number", "region_code", "summary", "full_text", "source_url", "benefit_type")
-# Columns of one staged row, in COPY order.
-STAGE_COLUMNS = ["id", "created_at", "updated_at", "cluster_id", *FIELDS, "content_hash", "search_vector"]
-_UPSERT_SQL = None
+BASE_FIELDS = tuple(name for name in FIELDS if name not in COVERS_FIELDS)
 
 
-def _upsert_sql() -> str:
-    global _UPSERT_SQL
-    if _UPSERT_SQL is None:
+def _stage_columns(covers: tuple[str, ...]) -> list[str]:
+    """Columns of one staged row, in COPY order: every base field, and the covers fields the
+    batch's rows have (absent ones take the column defaults in a new row and stay as they are
+    in an existing one)."""
+    return [
+        "id",
+        "created_at",
+        "updated_at",
+        "cluster_id",
+        *BASE_FIELDS,
+        *covers,
+        "content_hash",
+        "search_vector",
+    ]
+
+
+_UPSERT_SQL: dict[tuple[str, ...], str] = {}
+
+
+def _upsert_sql(covers: tuple[str, ...]) -> str:
+    if covers not in _UPSERT_SQL:
         table = Policy._meta.db_table
-        columns = ", ".join(STAGE_COLUMNS)
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*FIELDS, "search_vector", "updated_at"])
+        fields = [*BASE_FIELDS, *covers]
+        columns = ", ".join(_stage_columns(covers))
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*fields, "search_vector", "updated_at"])
         # A row identical to the stored policy is left alone (its updated_at too, so the rule
         # cache keeps it) and is not returned: returned rows are the created (xmax = 0) and the
         # really updated ones.
-        current = ", ".join(f"{table}.{name}" for name in FIELDS)
-        incoming = ", ".join(f"EXCLUDED.{name}" for name in FIELDS)
-        _UPSERT_SQL = (
+        current = ", ".join(f"{table}.{name}" for name in fields)
+        incoming = ", ".join(f"EXCLUDED.{name}" for name in fields)
+        _UPSERT_SQL[covers] = (
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM policy_import_stage "
             f"ON CONFLICT ON CONSTRAINT uniq_policy_identity DO UPDATE SET {updates} "
             f"WHERE ({current}) IS DISTINCT FROM ({incoming}) "
             f"RETURNING (xmax = 0)"
         )
-    return _UPSERT_SQL
+    return _UPSERT_SQL[covers]
 
 
-def _upsert_batch(records: list[dict], *, cluster: Cluster | None, outcome: ImportOutcome) -> None:
+def _upsert_batch(
+    records: list[dict], *, cluster: Cluster | None, outcome: ImportOutcome, covers: tuple[str, ...] = ()
+) -> None:
     """COPY the batch into a session-local staging table, then one INSERT ... ON CONFLICT.
 
     COPY streams the rows without building and parsing a 20,000-placeholder statement,
@@ -238,7 +280,8 @@ def _upsert_batch(records: list[dict], *, cluster: Cluster | None, outcome: Impo
             f"(LIKE {Policy._meta.db_table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
         cursor.execute("TRUNCATE policy_import_stage")
-        with cursor.cursor.copy(f"COPY policy_import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+        stage_columns = ", ".join(_stage_columns(covers))
+        with cursor.cursor.copy(f"COPY policy_import_stage ({stage_columns}) FROM STDIN") as copy:
             for record in unique:
                 copy.write_row(
                     [
@@ -248,13 +291,13 @@ def _upsert_batch(records: list[dict], *, cluster: Cluster | None, outcome: Impo
                         cluster_id,
                         *[
                             Jsonb(record[name]) if name == "eligibility_rule" else record[name]
-                            for name in FIELDS
+                            for name in (*BASE_FIELDS, *covers)
                         ],
                         record["content_hash"],
                         record["search_vector"],
                     ]
                 )
-        cursor.execute(_upsert_sql())
+        cursor.execute(_upsert_sql(covers))
         inserted = [row[0] for row in cursor.fetchall()]
         created = sum(1 for was_inserted in inserted if was_inserted)
         outcome.created += created
@@ -289,15 +332,28 @@ def policy_import_rows(
     outcome = ImportOutcome(rows_total=len(rows))
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
-        records = []
+        numbered = []
         for raw in chunk:
             record = _row_record(raw, outcome=outcome)
             if record is None:
                 outcome.failed += 1
             else:
+                numbered.append((raw, record))
+        records = []
+        checks = covers_references_check([record for _raw, record in numbered], cluster=cluster)
+        for (raw, record), errors in zip(numbered, checks, strict=True):
+            if errors:
+                _reject_row(raw.number, errors, outcome=outcome)
+                outcome.failed += 1
+            else:
                 records.append(record)
+        # Row order, whichever check found the error (the sort is stable: fields keep theirs).
+        outcome.errors.sort(key=lambda error: error["row"])
+        # The covers columns that the batch's rows have (all of a spreadsheet's rows have the same).
+        present = {name for raw, _record in numbered for name in raw.cells if name in COVERS_FIELDS}
+        covers = tuple(name for name in COVERS_FIELDS if name in present)
         if records:
-            _upsert_batch(records, cluster=cluster, outcome=outcome)
+            _upsert_batch(records, cluster=cluster, outcome=outcome, covers=covers)
         outcome.rows_done += len(chunk)
         if progress is not None:
             progress(outcome)

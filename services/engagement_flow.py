@@ -21,6 +21,9 @@ DISPUTED = "disputed"
 CANCELLED = "cancelled"
 
 TERMINAL_STATES = frozenset({DECLINED, COMPLETED, CANCELLED})
+# Taking on work: refused to a partner out of good standing (suspended, accreditation ended),
+# which may still decline a request and start, deliver or back out of what it already took on.
+NEW_WORK_ACTIONS = frozenset({"accept"})
 # Engagements in these states use one unit of their offering's capacity.
 CAPACITY_STATES = frozenset({ACCEPTED, IN_PROGRESS, DELIVERED})
 

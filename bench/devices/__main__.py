@@ -2,26 +2,30 @@
 
 N simulated devices publish QoS 1 telemetry through the broker at a target rate: a Mosquitto
 started from the machine's binary with the platform's broker settings (docker/mosquitto: large
-queues for the workers' persistent sessions), or BENCH_MQTT_URL; `manage.py ingest_telemetry` writes it into a
-throw-away database. Part-way through, the worker is killed with SIGKILL and started again.
-Then the database is checked against what was published:
+queues for the workers' persistent sessions), or BENCH_MQTT_URL. `manage.py ingest_telemetry`
+workers (an MQTT 5 shared subscription splits the stream between them) write it into a
+throw-away database. Two phases of the same stream:
+
+1. steady state: msgs_per_s (good messages stored per second, from the first device timestamp
+   to the last row stored) and p99_latency_ms (device timestamp to the row's insert time);
+2. the same stream again, with every worker killed with SIGKILL at 40 % and started again at
+   once: p99_with_kill_ms (the outage included) and restart_s.
+
+Then the database is checked against everything published in both phases:
 
 - lost: published good messages that are not stored;
 - duplicated: rows beyond one per (device, seq), plus hourly-rollup counts beyond the rows;
-- dead_letter: refused messages (the run publishes a few bad ones on purpose: dead_letter_expected);
-- p99_latency_ms: from the device's timestamp to the row's insert time (`ingested_at`), over
-  the whole run, the outage included; p99_steady_ms leaves out messages published between the
-  kill and the moment the restarted worker had caught up;
-- msgs_per_s: good messages stored per second, from the first publish to the last row stored.
+- dead_letter: refused messages (the run publishes a few bad ones on purpose: dead_letter_expected).
 
 Baseline, in the same run and without the broker: the same validation and storage done row by
 row (one INSERT and rollup update per message, each committed on its own, as a consumer that
 acknowledges each message after its own commit would do), against the batch path (COPY and
 one transaction per batch) on the same messages: baseline_msgs_per_s, core_msgs_per_s and ratio.
 
-Environment: BENCH_DEVICES (default 200), BENCH_MESSAGES (default 60000), BENCH_RATE
+Environment: BENCH_DEVICES (default 200), BENCH_MESSAGES (per phase, default 60000), BENCH_RATE
 (target messages per second, default 6000), BENCH_PUBLISHERS (publishing processes, default 2),
-BENCH_BASELINE_MESSAGES (default 3000), BENCH_MQTT_URL.
+BENCH_WORKERS (ingestion workers, default 2), BENCH_BASELINE_MESSAGES (default 3000),
+BENCH_MQTT_URL.
 """
 
 import json
@@ -35,6 +39,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import Timer, bench_database, summary_line
 
@@ -43,7 +48,14 @@ BAD_EVERY = 997  # one message in this many carries an undeclared key: it must b
 
 
 def _publish(
-    url: str, slug: str, device_ids: list[str], count: int, rate: float, start_at: float, queue
+    url: str,
+    slug: str,
+    device_ids: list[str],
+    count: int,
+    rate: float,
+    start_at: float,
+    queue,
+    seq_offset: int,
 ) -> None:
     """One publishing process: `count` messages over its devices, paced at `rate` per second."""
     import paho.mqtt.client as mqtt
@@ -58,7 +70,7 @@ def _publish(
     client.max_queued_messages_set(0)
     client.connect(address.host, address.port, keepalive=60)
     client.loop_start()
-    seqs = dict.fromkeys(device_ids, 0)
+    seqs = dict.fromkeys(device_ids, seq_offset)
     bad = 0
     while time.time() < start_at:
         time.sleep(0.001)
@@ -193,6 +205,7 @@ def main() -> None:
     total = int(os.environ.get("BENCH_MESSAGES", "60000"))
     rate = float(os.environ.get("BENCH_RATE", "6000"))
     publishers = int(os.environ.get("BENCH_PUBLISHERS", "2"))
+    worker_count = int(os.environ.get("BENCH_WORKERS", "2"))
     baseline_count = int(os.environ.get("BENCH_BASELINE_MESSAGES", "3000"))
     url = os.environ.get("BENCH_MQTT_URL", "")
     private = None
@@ -213,6 +226,7 @@ def main() -> None:
             total=total,
             rate=rate,
             publishers=publishers,
+            worker_count=worker_count,
             baseline_count=baseline_count,
         )
     finally:
@@ -220,8 +234,84 @@ def main() -> None:
             private.stop()
 
 
+def _database_url(settings: dict) -> str:
+    """The throw-away database's URL for the worker processes, on a TCP or a socket server alike
+    (the embedded server listens on a socket: its URL carries `?host=<directory>`)."""
+    from django.conf import settings as django_settings
+
+    parts = urlsplit(django_settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path="/" + settings["NAME"]))
+
+
+def _phase(*, url, slug, ids, total, rate, publishers, seq_offset, kill=None) -> dict:
+    """Publish `total` messages at `rate` from `publishers` processes; `kill(at)` runs at 40 %."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    start_at = time.time() + 1.0
+    share = total // publishers
+    processes = [
+        context.Process(
+            target=_publish,
+            args=(url, slug, ids[p::publishers], share, rate / publishers, start_at, results, seq_offset),
+        )
+        for p in range(publishers)
+    ]
+    for process in processes:
+        process.start()
+    outage = None
+    if kill is not None:
+        kill_at = start_at + 0.4 * total / rate
+        while time.time() < kill_at:
+            time.sleep(0.01)
+        outage = kill()
+    outcomes = [results.get() for _process in processes]
+    for process in processes:
+        process.join()
+    return {
+        "start": start_at,
+        "published": share * publishers,
+        "bad": sum(outcome["bad"] for outcome in outcomes),
+        "seconds": max(outcome["seconds"] for outcome in outcomes),
+        "outage": outage,
+    }
+
+
+def _drain(cursor, *, good: int, bad: int) -> dict:
+    """Wait until everything published is stored or dead-lettered, or nothing moves for 20 s."""
+    previous, still_since = -1, time.monotonic()
+    while True:
+        counts = _counts(cursor)
+        if counts["distinct"] >= good and counts["dead"] >= bad:
+            return counts
+        if counts["rows"] != previous:
+            previous, still_since = counts["rows"], time.monotonic()
+        elif time.monotonic() - still_since > 20:
+            return counts
+        time.sleep(0.2)
+
+
+def _latency(cursor, *, since: float, until: float | None = None) -> tuple[int, float, float]:
+    """Rows, messages per second (first device timestamp to last row stored) and p99 latency (s)
+    of the readings whose device timestamp falls in the window."""
+    cursor.execute(
+        "SELECT count(*), extract(epoch FROM max(ingested_at) - min(ts)), "
+        "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - ts)) "
+        "FROM devices_telemetry WHERE ts >= to_timestamp(%s) AND ts < to_timestamp(%s)",
+        [since, until or time.time() + 3600],
+    )
+    rows, span, p99 = cursor.fetchone()
+    return rows, rows / float(span or 1), float(p99 or 0)
+
+
 def _run(
-    *, url: str, device_count: int, total: int, rate: float, publishers: int, baseline_count: int
+    *,
+    url: str,
+    device_count: int,
+    total: int,
+    rate: float,
+    publishers: int,
+    worker_count: int,
+    baseline_count: int,
 ) -> None:
     with bench_database("cluster_platform_bench_devices") as connection:
         from django.utils import timezone
@@ -259,83 +349,58 @@ def _run(
         for device in devices:
             device.cluster = cluster
 
-        settings = connection.settings_dict
         env = {
             **os.environ,
-            "DATABASE_URL": f"postgres://{settings['USER']}:{settings.get('PASSWORD') or ''}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
+            "DATABASE_URL": _database_url(connection.settings_dict),
             "MQTT_URL": url,
             "MQTT_SHARE_GROUP": f"bench-{run}",
             "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.base",
             "LOG_LEVEL": "INFO",
         }
-        client_id = f"bench-ingest-{run}"
-        worker = _worker(env, client_id)
-
-        context = multiprocessing.get_context("fork")
-        results = context.Queue()
-        start_at = time.time() + 1.0
+        client_ids = [f"bench-ingest-{run}-{n}" for n in range(worker_count)]
+        workers = [_worker(env, client_id) for client_id in client_ids]
         ids = [str(device.pk) for device in devices]
-        share = total // publishers
-        processes = [
-            context.Process(
-                target=_publish,
-                args=(url, slug, ids[p::publishers], share, rate / publishers, start_at, results),
-            )
-            for p in range(publishers)
-        ]
-        connection.close()  # forked children must not share the parent's connection
-        for process in processes:
-            process.start()
-        total = share * publishers
+        connection.close()  # forked publishers must not share the parent's connection
 
-        # Kill the worker with SIGKILL at 40% of the stream, and start it again at once.
-        kill_at = start_at + 0.4 * total / rate
-        while time.time() < kill_at:
-            time.sleep(0.01)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        killed = time.time()
-        worker = _worker(env, client_id)
-        restarted = time.time()
+        # 1. Steady state: the workers keep up with the stream, or the latency shows they do not.
+        steady = _phase(
+            url=url, slug=slug, ids=ids, total=total, rate=rate, publishers=publishers, seq_offset=0
+        )
 
-        outcomes = [results.get() for _process in processes]
-        for process in processes:
-            process.join()
-        published_bad = sum(outcome["bad"] for outcome in outcomes)
-        good = total - published_bad
-        publish_seconds = max(outcome["seconds"] for outcome in outcomes)
+        # 2. The same stream again; at 40 % every worker is killed with SIGKILL and started again.
+        def kill_and_restart() -> dict:
+            for worker in workers:
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+            killed = time.time()
+            workers[:] = [_worker(env, client_id) for client_id in client_ids]
+            return {"killed": killed, "restarted": time.time()}
 
+        time.sleep(2)  # let the steady phase drain before its window closes
+        outage = _phase(
+            url=url,
+            slug=slug,
+            ids=ids,
+            total=total,
+            rate=rate,
+            publishers=publishers,
+            seq_offset=1_000_000,
+            kill=kill_and_restart,
+        )
+        published = steady["published"] + outage["published"]
+        bad = steady["bad"] + outage["bad"]
         with connection.cursor() as cursor:
-            previous, still_since = -1, time.monotonic()
-            while True:  # wait for the stream to drain: everything stored, or no progress for 20 s
-                counts = _counts(cursor)
-                if counts["distinct"] >= good and counts["dead"] >= published_bad:
-                    break
-                if counts["rows"] != previous:
-                    previous, still_since = counts["rows"], time.monotonic()
-                elif time.monotonic() - still_since > 20:
-                    break
-                time.sleep(0.5)
-            cursor.execute("SELECT extract(epoch FROM %s - min(ts)) FROM devices_telemetry", [counts["last"]])
-            span = float(cursor.fetchone()[0] or 1)
-            # Steady state: leave out what was published from the kill until the backlog was gone.
-            cursor.execute(
-                "SELECT min(ts) FROM devices_telemetry WHERE ts > to_timestamp(%s) "
-                "AND ingested_at - ts < interval '500 milliseconds'",
-                [restarted],
+            counts = _drain(cursor, good=published - bad, bad=bad)
+            _rows, steady_rate, steady_p99 = _latency(
+                cursor, since=steady["start"], until=outage["start"] - 1
             )
-            caught_up = cursor.fetchone()[0]
-            cursor.execute(
-                "SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - ts)) "
-                "FROM devices_telemetry WHERE ts < to_timestamp(%s) OR ts >= %s",
-                [killed, caught_up or timezone.now()],
-            )
-            p99_steady = float(cursor.fetchone()[0] or 0)
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+            _rows, _rate, outage_p99 = _latency(cursor, since=outage["start"])
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
         baseline_rate, core_rate = _baseline(devices, baseline_count)
 
@@ -343,15 +408,17 @@ def _run(
         summary_line(
             "devices",
             {
-                "messages": total,
-                "msgs_per_s": good / span,
-                "p99_latency_ms": round(float(counts["p99_s"]) * 1000),
-                "lost": max(0, good - counts["distinct"]),
+                "messages": published,
+                "msgs_per_s": steady_rate,
+                "p99_latency_ms": round(steady_p99 * 1000),
+                "lost": max(0, published - bad - counts["distinct"]),
                 "duplicated": (counts["rows"] - counts["distinct"]) + (counts["rollup"] - counts["rows"]),
                 "dead_letter": counts["dead"],
-                "dead_letter_expected": published_bad,
-                "p99_steady_ms": round(p99_steady * 1000),
-                "publish_s": publish_seconds,
+                "dead_letter_expected": bad,
+                "p99_with_kill_ms": round(outage_p99 * 1000),
+                "restart_s": outage["outage"]["restarted"] - outage["outage"]["killed"],
+                "target_rate": rate,
+                "workers": worker_count,
                 "devices": device_count,
                 "baseline_msgs_per_s": baseline_rate,
                 "core_msgs_per_s": core_rate,

@@ -1,8 +1,8 @@
 """Rate limits on password guessing, shared by every door that takes a password.
 
-Three doors take a password: the token login (`/api/v1/auth/login/`), the browsable API's session
-login (`/api-auth/login/`) and the admin's (`/admin/login/`); the password change takes the current
-one. An attacker uses whichever is least guarded, so they share two limits:
+Four doors take a password: the token login (`/api/v1/auth/login/`), the browsable API's session
+login (`/api-auth/login/`), the admin's (`/admin/login/`) and the agency console's (`/console/login/`);
+the password change takes the current one. An attacker uses whichever is least guarded, so they share two limits:
 
 - **per client address** (`login` rate): every sign-in attempt from one address, on any door. The
   address is DRF's `get_ident`, which trusts `X-Forwarded-For` only as far as `NUM_PROXIES` says
@@ -21,6 +21,7 @@ import math
 from functools import wraps
 
 from django.http import JsonResponse
+from django.shortcuts import render
 from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
@@ -84,7 +85,8 @@ class _FormLoginView:
 
 def sign_in_throttled(view_func):
     """Give a Django form login view (not a DRF view) the token login's limits: a POST over either
-    limit answers 429 in the one error shape, with Retry-After, before the password is checked."""
+    limit answers 429 with Retry-After, before the password is checked: in the one error shape, or
+    as a page for a browser (these are HTML forms)."""
 
     @wraps(view_func)
     def wrapped(request, *args, **kwargs):
@@ -94,9 +96,13 @@ def sign_in_throttled(view_func):
             if refused:
                 waits = [w for w in (t.wait() for t in refused) if w is not None]
                 wait = math.ceil(max(waits)) if waits else None
-                response = JsonResponse(
-                    error_body("client_error", "throttled", str(Throttled(wait=wait).detail)), status=429
-                )
+                detail = str(Throttled(wait=wait).detail)
+                if "text/html" in request.headers.get("Accept", ""):
+                    response = render(
+                        request, "cluster_platform/sign_in_throttled.html", {"detail": detail}, status=429
+                    )
+                else:
+                    response = JsonResponse(error_body("client_error", "throttled", detail), status=429)
                 if wait is not None:
                     response["Retry-After"] = str(wait)
                 return response

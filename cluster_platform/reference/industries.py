@@ -2,6 +2,14 @@
 
 Codes carry their section letter, so every level is a prefix of the levels below it:
 section "C", division "C39", group "C398", class "C3982".
+
+The table is the complete classification as published in 2017 (20 sections, 97 divisions,
+473 groups, 1,381 classes; amendment No. 1 of 2019 is not in it). Codes and Chinese names come
+from github.com/zmshe/capital src/utils/category.js (commit 0b8f1ae480aadd9f35aca2fd0efb934e9a7101e8)
+and were checked, code by code and name by name, against github.com/ramwin/china-public-data
+国民经济行业分类/国民经济行业分类_2017.json (commit 558effa78547d3e212d95be4f3e1c43bf85422ec), which
+was parsed from the standard's PDF; scripts/gbt4754_crosscheck.py repeats the check. English names
+are the platform's own and cover only some rows: `name_en` is "" where there is none.
 """
 
 import csv

@@ -338,6 +338,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "engagements", "description": "A service from request to delivery and review"},
         {"name": "reviews", "description": "SMEs' reviews of delivered engagements"},
         {"name": "partner-ratings", "description": "Partners' ratings from reviews"},
+        {
+            "name": "partner-profiles",
+            "description": "Partners' public profiles: tier, rating, delivered work, clients' measured uplift",
+        },
         {"name": "machines", "description": "Shared equipment, its calendar and utilisation"},
         {"name": "bookings", "description": "Bookings of shared equipment"},
         {
@@ -402,10 +406,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "telemetry", "description": "Telemetry over HTTP with device credentials (batches)"},
         {"name": "stats", "description": "KPIs of a cluster, of a group of clusters or of the platform"},
         {"name": "exports", "description": "CSV and XLSX exports of a cluster's lists, for its agency"},
-        {
-            "name": "export-jobs",
-            "description": "Large XLSX exports written in the background (202 Accepted): progress, download",
-        },
+        {"name": "export-jobs", "description": "Large XLSX exports written by a worker, polled and downloaded"},
         {"name": "status", "description": "Liveness and readiness probes for load balancers"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -57,6 +57,11 @@ MIDDLEWARE.insert(
 if env("CONTENT_SECURITY_POLICY", default=""):
     CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY")
 
+# Uploaded files (voucher claims' proofs of delivery) live outside the code: the image creates
+# this directory for the app user and docker/compose.yaml mounts the `media` volume on it in web
+# and worker. They are served only through the API's permission checks, never by URL.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default="/var/lib/cluster-platform/media")
+
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

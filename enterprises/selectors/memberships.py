@@ -57,6 +57,19 @@ def is_partner_in_good_standing(*, cluster: Cluster, enterprise_id, today: date 
     ).exists()
 
 
+def partner_ids_out_of_good_standing(
+    *, cluster: Cluster, enterprise_ids, today: date | None = None
+) -> frozenset:
+    """Which of these enterprises are not partners in good standing in the cluster (one query,
+    none when no enterprise is given)."""
+    if not enterprise_ids:
+        return frozenset()
+    good = Membership.objects.filter(
+        partner_good_standing_q(today=today), cluster=cluster, enterprise_id__in=list(enterprise_ids)
+    ).values_list("enterprise_id", flat=True)
+    return frozenset(enterprise_ids) - set(good)
+
+
 def approved_memberships_prefetch(*, cluster: Cluster) -> Prefetch:
     """Prefetch an enterprise's approved memberships in one cluster into `.cluster_memberships`."""
     return Prefetch(

@@ -18,17 +18,24 @@ def cluster_roles_for(*, user, cluster: Cluster) -> ClusterRoles:
     enterprise_ids = frozenset(
         EnterpriseUser.objects.filter(user=user).values_list("enterprise_id", flat=True)
     )
-    approved = Membership.objects.filter(
-        cluster=cluster, enterprise_id__in=enterprise_ids, status=MembershipStatus.APPROVED
-    ).values_list("enterprise_id", "role")
-    sme, partner = set(), set()
-    for enterprise_id, role in approved:
+    memberships = Membership.objects.filter(
+        cluster=cluster,
+        enterprise_id__in=enterprise_ids,
+        status__in=[MembershipStatus.APPROVED, MembershipStatus.SUSPENDED],
+    ).values_list("enterprise_id", "role", "status")
+    sme, partner, suspended_partner = set(), set(), set()
+    for enterprise_id, role, status in memberships:
+        if status == MembershipStatus.SUSPENDED:
+            if role == MembershipRole.PARTNER:
+                suspended_partner.add(enterprise_id)
+            continue
         (sme if role == MembershipRole.SME else partner).add(enterprise_id)
     return ClusterRoles(
         staff_role=staff_role,
         sme_enterprise_ids=frozenset(sme),
         partner_enterprise_ids=frozenset(partner),
         enterprise_ids=enterprise_ids,
+        suspended_partner_enterprise_ids=frozenset(suspended_partner),
     )
 
 

@@ -11,6 +11,7 @@ from matching.models import (
     Recommendation,
     RecommendationFeedback,
 )
+from services.api.serializers.net_cost import NetCostSerializer
 
 
 class ContributionSerializer(serializers.Serializer):
@@ -43,6 +44,10 @@ class RecommendationSerializer(serializers.ModelSerializer):
     demand_title = serializers.CharField(source="demand.title", allow_null=True, default=None)
     contributions = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
+    net_cost = serializers.SerializerMethodField(
+        help_text="What the SME pays after its vouchers and covering policies (for the SME's own reading; "
+        "null for the agency)."
+    )
 
     class Meta:
         model = Recommendation
@@ -59,9 +64,15 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "score",
             "explanation",
             "contributions",
+            "net_cost",
             "run",
             "created_at",
         ]
+
+    @extend_schema_field(NetCostSerializer(allow_null=True))
+    def get_net_cost(self, obj):
+        found = self.context.get("net_costs", {}).get((obj.sme_id, obj.offering_id))
+        return NetCostSerializer(found).data if found is not None else None
 
     def get_explanation(self, obj) -> str:
         return explanation_line(obj.contributions)

@@ -18,6 +18,7 @@ from matching.api.serializers import (
 from matching.models import MatchingWeights, MatchRun, MatchRunTrigger, Recommendation
 from matching.selectors import match_run_list, matching_funnel, recommendation_list, weights_for
 from matching.services import match_run_start, matching_weights_update, recommendation_feedback
+from services.selectors.net_cost import offering_net_costs
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -60,6 +61,41 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Cl
             # Only the SME itself answers (or sees) its recommendations.
             return recommendation_list(cluster=self.cluster, sme_ids=self.roles.sme_enterprise_ids)
         return recommendation_list(cluster=self.cluster)
+
+    net_costs: dict | None = None
+
+    def _price_for_their_smes(self, recommendations) -> None:
+        """What the caller's own SMEs pay for the recommended offerings: one load of each SME's
+        subsidies for the page (the agency reads recommendations without an SME's net cost)."""
+        by_sme: dict = {}
+        for recommendation in recommendations:
+            if recommendation.sme_id in self.roles.sme_enterprise_ids:
+                by_sme.setdefault(recommendation.sme_id, []).append(recommendation)
+        self.net_costs = {}
+        for rows in by_sme.values():
+            costs = offering_net_costs(
+                cluster=self.cluster, sme=rows[0].sme, offerings=[row.offering for row in rows]
+            )
+            self.net_costs.update({(row.sme_id, row.offering_id): costs.get(row.offering_id) for row in rows})
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.net_costs:
+            context["net_costs"] = self.net_costs
+        return context
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        self._price_for_their_smes(rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        recommendation = self.get_object()
+        self._price_for_their_smes([recommendation])
+        return Response(self.get_serializer(recommendation).data)
 
     @extend_schema(request=FeedbackInputSerializer, responses={201: FeedbackSerializer})
     @action(detail=True, methods=["post"])

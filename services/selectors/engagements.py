@@ -8,11 +8,13 @@ from services.models import (
 
 
 def engagement_list(*, roles: ClusterRoles) -> QuerySet[Engagement]:
-    """Engagements the caller may see: staff see the cluster's, members their own side's."""
+    """Engagements the caller may see: staff see the cluster's, members their own side's (a
+    suspended partner too, so that it can finish the work it has)."""
     queryset = Engagement.objects.select_related("offering", "sme", "partner", "demand")
     if not roles.is_staff:
         queryset = queryset.filter(
-            Q(sme_id__in=roles.sme_enterprise_ids) | Q(partner_id__in=roles.partner_enterprise_ids)
+            Q(sme_id__in=roles.sme_enterprise_ids)
+            | Q(partner_id__in=roles.partner_enterprise_ids | roles.suspended_partner_enterprise_ids)
         )
     return queryset.order_by("-created_at", "id")
 

@@ -28,11 +28,13 @@ from services.services.notifications import notify_enterprise
 
 
 def engagement_parties_of(*, engagement: Engagement, roles: ClusterRoles) -> list[str]:
-    """The parties a caller holds on one engagement, most specific first."""
+    """The parties a caller holds on one engagement, most specific first. A suspended partner is
+    still the partner of the engagements it has; it takes on no new work (see
+    `engagement_transition`)."""
     parties = []
     if engagement.sme_id in roles.sme_enterprise_ids:
         parties.append(engagement_flow.SME)
-    if engagement.partner_id in roles.partner_enterprise_ids:
+    if engagement.partner_id in roles.partner_enterprise_ids | roles.suspended_partner_enterprise_ids:
         parties.append(engagement_flow.PARTNER)
     if roles.can_decide:
         parties.append(engagement_flow.AGENCY)
@@ -197,6 +199,18 @@ def engagement_transition(
         raise InvalidTransition(current=current, requested=action, allowed=sorted(allowed))
     if party in transition.reason_required and not reason:
         raise ValidationError({"reason": [_("Give a reason.")]})
+    if (
+        party == engagement_flow.PARTNER
+        and action in engagement_flow.NEW_WORK_ACTIONS
+        and not is_partner_in_good_standing(cluster=cluster, enterprise_id=engagement.partner_id)
+    ):
+        raise Conflict(
+            _(
+                "This partner is not in good standing in this cluster (suspended or accreditation ended) "
+                "and takes on no new work: decline the request, or accept it once reinstated."
+            ),
+            code="partner_not_in_good_standing",
+        )
 
     if action == "accept":
         in_use = Engagement.objects.filter(

@@ -1,4 +1,3 @@
-import re
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
@@ -17,7 +16,7 @@ from cluster_platform.search import tsvector_literal
 from cluster_platform.services import audit_record
 from cluster_platform.transitions import transition_target
 from enterprises.models import Enterprise, MembershipRole, SizeClass
-from enterprises.selectors.memberships import is_approved_member
+from enterprises.selectors.memberships import is_approved_member, is_partner_in_good_standing
 from services import signals
 from services.models import (
     Category,
@@ -66,18 +65,10 @@ OFFERING_TRANSITIONS = {
 OFFERING_EDITABLE_IN_PLACE = {OfferingStatus.DRAFT, OfferingStatus.REJECTED, OfferingStatus.WITHDRAWN}
 
 
-_INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
-
-
 def industry_code_known(code: str) -> bool:
-    """A GB/T 4754-2017 section, division, group or class whose section or division is on file.
-
-    The shipped table may stop at divisions; a group or class is accepted when it is well
-    formed and its division exists, so that "C3982" is a valid target under "C39".
-    """
-    if get_industry(code) is not None:
-        return True
-    return bool(_INDUSTRY_CODE.match(code)) and len(code) > 3 and get_industry(code[:3]) is not None
+    """A GB/T 4754-2017 section, division, group or class. The shipped table is the complete
+    classification, so a well-formed code that the standard does not list (C3999) is refused."""
+    return get_industry(code) is not None
 
 
 def validate_industry_prefix(value: str) -> None:
@@ -331,10 +322,25 @@ def offering_update(*, offering: Offering, changes: dict, by) -> tuple[Offering,
 
 
 @transaction.atomic
+def _going_public_check(offering: Offering) -> None:
+    """A partner out of good standing (suspended, accreditation ended) puts no new offering before
+    the public: refused at submission and at approval, until it is reinstated or renewed."""
+    if not is_partner_in_good_standing(cluster=offering.cluster, enterprise_id=offering.partner_id):
+        raise Conflict(
+            _(
+                "This partner is not in good standing in this cluster (suspended or accreditation ended): "
+                "its offerings cannot be published until it is reinstated."
+            ),
+            code="partner_not_in_good_standing",
+        )
+
+
 def offering_submit(*, offering: Offering, by) -> Offering:
     """Send a draft (or a rejected or withdrawn offering) to the agency for review."""
     offering = _lock(offering)
-    offering.status = transition_target(OFFERING_TRANSITIONS, current=offering.status, action="submit")
+    target = transition_target(OFFERING_TRANSITIONS, current=offering.status, action="submit")
+    _going_public_check(offering)
+    offering.status = target
     offering.submitted_at = timezone.now()
     offering.save(update_fields=["status", "submitted_at", "updated_at"])
     return offering
@@ -393,7 +399,12 @@ def _reason_required(reason: str) -> str:
 @transaction.atomic
 def offering_approve(*, offering: Offering, by) -> Offering:
     """The agency publishes a pending offering (audit-logged)."""
-    offering = _decision(_lock(offering), action="approve", by=by)
+    offering = _lock(offering)
+    transition_target(
+        OFFERING_TRANSITIONS, current=offering.status, action="approve"
+    )  # 409 first if not pending
+    _going_public_check(offering)
+    offering = _decision(offering, action="approve", by=by)
     signals.offering_changed.send(sender=Offering, offering=offering)
     return offering
 

@@ -86,3 +86,28 @@ def test_production_refuses_to_start_without_a_broker_unless_in_process_is_inten
     assert "Set REDIS_URL" in refused.stderr
     assert not_intended.returncode != 0
     assert intended.returncode == 0, intended.stderr
+
+
+def test_uploaded_files_live_on_the_media_volume_of_web_and_worker():
+    """Voucher claims' proofs are written by web and read by the API and the worker: production's
+    MEDIA_ROOT is the directory the image prepares, and compose mounts one named volume there in
+    both services (a file written in one container must be there for the other, and after a
+    redeploy)."""
+    import yaml
+
+    result = _manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.conf import settings; print(settings.MEDIA_ROOT)",
+        SECRET_KEY=SECRET,
+    )
+    assert result.returncode == 0, result.stderr
+    media_root = result.stdout.strip()
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    for service in ("web", "worker"):
+        mounts = dict(volume.split(":", 1) for volume in compose["services"][service]["volumes"])
+        assert mounts.get("media") == media_root, service
+    assert "media" in compose["volumes"]
+    assert media_root in (ROOT / "docker" / "Dockerfile").read_text()  # created for the app user

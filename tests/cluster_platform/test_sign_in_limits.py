@@ -13,6 +13,7 @@ PASSWORD = "correct-horse-battery"
 TOKEN_LOGIN = "/api/v1/auth/login/"
 API_SESSION_LOGIN = "/api-auth/login/"
 ADMIN_LOGIN = "/admin/login/"
+CONSOLE_LOGIN = "/console/login/"
 
 
 def _token_login(client, email, password, **headers):
@@ -94,7 +95,7 @@ def test_successful_logins_do_not_count_against_the_account(throttle_rates):
     assert statuses == [200, 200, 200, 200]
 
 
-@pytest.mark.parametrize("door", [API_SESSION_LOGIN, ADMIN_LOGIN])
+@pytest.mark.parametrize("door", [API_SESSION_LOGIN, ADMIN_LOGIN, CONSOLE_LOGIN])
 def test_session_logins_are_limited_per_address(throttle_rates, door):
     throttle_rates(login="3/min")
     UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
@@ -112,7 +113,7 @@ def test_session_logins_are_limited_per_address(throttle_rates, door):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("door", [API_SESSION_LOGIN, ADMIN_LOGIN])
+@pytest.mark.parametrize("door", [API_SESSION_LOGIN, ADMIN_LOGIN, CONSOLE_LOGIN])
 def test_session_logins_share_the_account_limit_with_the_token_login(throttle_rates, door):
     throttle_rates(login_account="3/hour", NUM_PROXIES=1)
     UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
@@ -127,7 +128,7 @@ def test_session_logins_share_the_account_limit_with_the_token_login(throttle_ra
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("door", [API_SESSION_LOGIN, ADMIN_LOGIN])
+@pytest.mark.parametrize("door", [API_SESSION_LOGIN, ADMIN_LOGIN, CONSOLE_LOGIN])
 def test_session_logins_still_sign_in_under_the_limits(throttle_rates, door):
     throttle_rates(login="3/min", login_account="3/hour")
     user = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
@@ -137,6 +138,19 @@ def test_session_logins_still_sign_in_under_the_limits(throttle_rates, door):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_browser_over_the_limit_gets_a_page_not_json(throttle_rates):
+    throttle_rates(login="1/min")
+    client = APIClient()
+    _form_login(client, CONSOLE_LOGIN, "nobody@example.com", "wrong")
+
+    response = _form_login(client, CONSOLE_LOGIN, "nobody@example.com", "wrong", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("text/html")
+    assert int(response.headers["Retry-After"]) > 0
+    assert b'href="/console/login/"' in response.content
 
 
 # --- The password change ---------------------------------------------------------------------------

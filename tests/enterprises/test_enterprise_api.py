@@ -53,6 +53,26 @@ def test_registering_makes_the_user_owner_and_classifies_the_size(client_for):
     assert (link.user, link.role) == (user, EnterpriseRole.OWNER)
 
 
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("C3551", "纺织专用设备制造"),
+        ("C3562", "半导体器件专用设备制造"),
+        ("C3453", "齿轮及齿轮减、变速箱制造"),
+        ("C3670", "汽车零部件及配件制造"),
+        ("C2927", "日用塑料制品制造"),
+    ],
+)
+def test_enterprises_register_with_their_gbt4754_class(client_for, code, name):
+    response = client_for(UserFactory()).post(
+        "/api/v1/enterprises/", _payload(industry_code=code), format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["industry_code"], response.json()["industry_name"]) == (code, name)
+    assert Enterprise.objects.get().industry_code == code
+
+
 def test_uscc_is_normalised_with_stdnum(client_for):
     messy = f" {VALID_USCC[:6]}-{VALID_USCC[6:12]} {VALID_USCC[12:]}".lower()
 
@@ -76,6 +96,7 @@ def _wrong_check_digit(code: str) -> str:
         ({"region_code": "999999"}, "region_code"),
         ({"region_code": "320200"[:5]}, "region_code"),
         ({"industry_code": "C99"}, "industry_code"),
+        ({"industry_code": "C3559"}, "industry_code"),  # well formed, but not in the standard
         ({"industry_code": "X"}, "industry_code"),
         ({"employees": -1}, "employees"),
         ({"operating_revenue": "-1"}, "operating_revenue"),

@@ -90,3 +90,114 @@ def test_an_ended_accreditation_takes_the_partner_out_until_renewed(scene, clien
     assert started.status == "in_progress"
     accreditation_set(membership=membership, valid_until=today + timedelta(days=365), by=scene.admin)
     assert str(scene.offering.pk) in _public_offerings(anonymous, scene)
+
+
+# --- Running engagements of a partner out of good standing -------------------------------------
+
+
+def _engagements(scene):
+    return f"/api/v1/clusters/{scene.cluster.slug}/engagements/"
+
+
+def test_a_suspended_partner_finishes_its_running_engagements_and_takes_no_new_work(scene, client_for):
+    """It reads its engagements and moves the running ones to delivery; a waiting request it may
+    only decline; it accepts nothing, publishes nothing and claims no voucher until reinstated."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.programmes.test_vouchers import PDF
+    from tests.services.factories import OfferingFactory
+
+    scene.offering.capacity = 5
+    scene.offering.save(update_fields=["capacity"])
+    accepted = scene.engagement(status="accepted")
+    client_user, client_sme = scene.new_sme()
+    in_progress = scene.engagement(sme=client_sme, status="in_progress")
+    waiting = scene.engagement(sme=scene.new_sme().enterprise, status="requested")
+    declinable = scene.engagement(sme=scene.new_sme().enterprise, status="requested")
+    pending = OfferingFactory(cluster=scene.cluster, partner=scene.partner, status="pending")
+    membership_suspend(membership=_membership(scene), reason="年度信息未更新", by=scene.admin)
+    partner = client_for(scene.partner_user)
+    url = _engagements(scene)
+
+    listed = {row["id"]: row for row in partner.get(url).json()["results"]}
+    assert set(listed) == {str(e.pk) for e in (accepted, in_progress, waiting, declinable)}
+    assert listed[str(waiting.pk)]["allowed_actions"] == ["decline"]  # no "accept"
+    assert listed[str(accepted.pk)]["allowed_actions"] == ["cancel", "start"]
+
+    assert partner.post(f"{url}{accepted.pk}/start/").json()["status"] == "in_progress"
+    assert partner.post(f"{url}{in_progress.pk}/deliver/").json()["status"] == "delivered"
+    assert (
+        partner.post(f"{url}{declinable.pk}/decline/", {"reason": "暂停接单"}).json()["status"] == "declined"
+    )
+    refused = partner.post(f"{url}{waiting.pk}/accept/")
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "partner_not_in_good_standing"
+    waiting.refresh_from_db()
+    assert waiting.status == "requested"
+    # The client confirms the delivery as usual.
+    assert client_for(client_user).post(f"{url}{in_progress.pk}/confirm/").json()["status"] == "completed"
+
+    # Nothing new: no offering, no submission, no voucher claim; the agency cannot publish for it.
+    base = f"/api/v1/clusters/{scene.cluster.slug}"
+    assert partner.post(f"{base}/offerings/", {"title": "新服务"}, format="json").status_code == 403
+    assert partner.post(f"{base}/offerings/{scene.offering.pk}/withdraw/").status_code == 403
+    claim = partner.post(
+        f"{base}/voucher-claims/",
+        {"voucher": str(scene.offering.pk), "proof": SimpleUploadedFile("验收报告.pdf", PDF)},
+        format="multipart",
+    )
+    assert claim.status_code == 403
+    approve = client_for(scene.admin).post(f"{base}/offerings/{pending.pk}/approve/")
+    assert approve.status_code == 409
+    assert approve.json()["errors"][0]["code"] == "partner_not_in_good_standing"
+    assert partner.get(f"{base}/demands/").status_code == 403  # no member's view beyond its engagements
+
+    membership_approve(membership=_membership(scene), by=scene.admin)  # reinstated
+    assert partner.post(f"{url}{waiting.pk}/accept/").json()["status"] == "accepted"
+    assert client_for(scene.admin).post(f"{base}/offerings/{pending.pk}/approve/").status_code == 200
+
+
+def test_other_suspended_partners_see_nothing_of_these_engagements(scene, client_for):
+    running = scene.engagement(status="accepted")
+    other_user, other = member_user_partner(scene)
+    membership_suspend(
+        membership=Membership.objects.get(cluster=scene.cluster, enterprise=other, role="partner"),
+        reason="违规",
+        by=scene.admin,
+    )
+    client = client_for(other_user)
+    assert client.get(_engagements(scene)).json()["results"] == []
+    assert client.post(f"{_engagements(scene)}{running.pk}/start/").status_code == 404
+    running.refresh_from_db()
+    assert running.status == "accepted"
+
+
+def test_a_partner_whose_accreditation_ended_accepts_and_publishes_nothing_new(scene, client_for):
+    from tests.services.factories import OfferingFactory
+
+    today = timezone.localdate()
+    waiting = scene.engagement(status="requested")
+    draft = OfferingFactory(cluster=scene.cluster, partner=scene.partner, status="draft")
+    Membership.objects.filter(pk=_membership(scene).pk).update(
+        accreditation_valid_until=today - timedelta(days=1)
+    )
+    partner = client_for(scene.partner_user)
+    base = f"/api/v1/clusters/{scene.cluster.slug}"
+    row = partner.get(f"{_engagements(scene)}{waiting.pk}/").json()
+    assert "accept" not in row["allowed_actions"] and "decline" in row["allowed_actions"]
+    assert partner.post(f"{_engagements(scene)}{waiting.pk}/accept/").status_code == 409
+    submitted = partner.post(f"{base}/offerings/{draft.pk}/submit/")
+    assert submitted.status_code == 409
+    assert submitted.json()["errors"][0]["code"] == "partner_not_in_good_standing"
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    accreditation_set(membership=_membership(scene), valid_until=today + timedelta(days=365), by=scene.admin)
+    assert partner.post(f"{_engagements(scene)}{waiting.pk}/accept/").json()["status"] == "accepted"
+    assert partner.post(f"{base}/offerings/{draft.pk}/submit/").json()["status"] == "pending"
+
+
+def member_user_partner(scene):
+    from enterprises.models import MembershipRole
+    from tests.enterprises.factories import member_user
+
+    return member_user(scene.cluster, MembershipRole.PARTNER)

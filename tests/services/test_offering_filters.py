@@ -43,6 +43,14 @@ def test_industry_matches_prefixes_and_untargeted(api_client, cluster, offer):
     assert found(api_client, cluster, industry="I65") == {"不限行业"}
 
 
+def test_an_offering_for_plastics_products_reaches_every_plastics_class(api_client, cluster, offer):
+    offer("塑料制品", target_industries=["C292"])
+    offer("纺织机械", target_industries=["C3551"])
+    assert found(api_client, cluster, industry="C2927") == {"塑料制品"}
+    assert found(api_client, cluster, industry="C3551") == {"纺织机械"}
+    assert found(api_client, cluster, industry="C3552") == set()
+
+
 def test_size_class(api_client, cluster, offer):
     offer("小微", target_size_classes=["small", "micro"])
     offer("不限规模")

@@ -53,6 +53,7 @@ def test_partner_creates_a_draft(client_for, cluster, partner):
     [
         ({"category": "no-such-category"}, "category"),
         ({"target_industries": ["Z99"]}, "target_industries"),
+        ({"target_industries": ["C3559"]}, "target_industries"),  # well formed, not in the standard
         ({"regions_served": ["999999"]}, "regions_served"),
         ({"target_size_classes": ["giant"]}, "target_size_classes"),
         ({"maturity_levels": [5]}, "maturity_levels"),

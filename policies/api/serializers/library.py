@@ -70,6 +70,12 @@ class PolicyDetailSerializer(PolicyListSerializer):
             "full_text",
             "source_url",
             "eligibility_rule",
+            "covers_share",
+            "covers_cap",
+            "covers_categories",
+            "stackable",
+            "exclusive_with",
+            "max_public_share",
             "created_at",
             "updated_at",
         ]
@@ -110,6 +116,51 @@ class PolicyInputSerializer(serializers.Serializer):
         allow_null=True,
     )
     eligibility_rule = serializers.JSONField(required=False)
+    # The covers benefit and its stacking rules; the ranges and cross-field rules are checked by
+    # the service (policies.records, policies.covers), as for an imported row.
+    covers_share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Share of a service's price the policy pays (0 < share <= 1); null: it covers no service."
+        ),
+    )
+    covers_cap = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=_("At most this many CNY per service (>= 0)."),
+    )
+    covers_categories = BoundedListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=100,
+        help_text=_("Service category codes it covers (a parent covers its children); empty: any."),
+    )
+    stackable = serializers.BooleanField(
+        required=False, help_text=_("False: combines with no other subsidy.")
+    )
+    exclusive_with = BoundedListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=100,
+        help_text=_("Ids of policies it does not combine with (library policies, or your cluster's)."),
+    )
+    max_public_share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "While this policy is used, all subsidies together cover at most this share of the price."
+        ),
+    )
+
+    def validate_exclusive_with(self, value):
+        return list(dict.fromkeys(value))
 
     def validate_categories(self, value):
         return list(dict.fromkeys(value))

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from enterprises.models import Membership
 from programmes.models import PartnerTierCriteria, TierProposal
 from programmes.services.vouchers import MAX_REASON_LENGTH
+from services.api.serializers.partners import PartnerUpliftSerializer
 
 
 class PartnerTierCriteriaSerializer(serializers.ModelSerializer):
@@ -87,16 +88,6 @@ class PartnerRecordSerializer(serializers.Serializer):
     rating = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
     certifications = serializers.IntegerField()
     years_accredited = serializers.IntegerField()
-
-
-class PartnerUpliftSerializer(serializers.Serializer):
-    """A partner's clients' measured digital-maturity gain (aggregates only, from n = 3)."""
-
-    n = serializers.IntegerField()
-    mean_levels = serializers.FloatField()
-    mean_score = serializers.FloatField()
-    ci_low = serializers.FloatField(help_text="95 % confidence interval of the mean level gain.")
-    ci_high = serializers.FloatField()
 
 
 class PartnerReviewRowSerializer(serializers.Serializer):

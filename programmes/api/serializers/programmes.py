@@ -109,37 +109,6 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         return entry.actor.email if entry.actor_id else None
 
 
-class NetCostLineSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="The source: voucher:<id> or policy:<id>.")
-    title = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    limited_by = serializers.CharField(
-        help_text="share, cap, total_share_cap:<source> or, for an excluded source, exclusive_with:<source>."
-    )
-
-
-class NetCostAtPriceSerializer(serializers.Serializer):
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    lines = NetCostLineSerializer(many=True)
-    excluded = NetCostLineSerializer(many=True)
-    subsidy = serializers.DecimalField(max_digits=14, decimal_places=2)
-    net = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-
-class NearMissSavingSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    title = serializers.CharField()
-    would_save = serializers.DecimalField(max_digits=14, decimal_places=2)
-    unmet = serializers.ListField(child=serializers.CharField())
-
-
-class NetCostSerializer(serializers.Serializer):
-    priced = serializers.BooleanField(help_text="False for an offering on quotation (no price to subsidise).")
-    low = NetCostAtPriceSerializer(allow_null=True, help_text="At the low end of the price range.")
-    high = NetCostAtPriceSerializer(allow_null=True, help_text="At the high end of the price range.")
-    near_misses = NearMissSavingSerializer(many=True)
-
-
 class NetCostQuerySerializer(serializers.Serializer):
     offering = serializers.UUIDField()
     sme = serializers.UUIDField(required=False, help_text="The SME, if you act for several.")

@@ -5,8 +5,9 @@ from rest_framework.response import Response
 
 from cluster_platform.api.permissions import IsClusterSME
 from cluster_platform.api.tenancy import ClusterScopedViewSet
-from programmes.api.serializers.programmes import NetCostQuerySerializer, NetCostSerializer
+from programmes.api.serializers.programmes import NetCostQuerySerializer
 from programmes.selectors.net_cost import offering_net_cost
+from services.api.serializers.net_cost import NetCostSerializer
 from services.api.views.lookups import acting_enterprise
 from services.models import Offering, OfferingStatus
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from cluster_platform.api.fields import BoundedListField
 from cluster_platform.api.serializers import LocalizedNameField
 from enterprises.models import SizeClass
+from services.api.serializers.net_cost import NetCostSerializer
 from services.api.serializers.refs import EnterpriseNameSerializer
 from services.models import (
     Category,
@@ -128,6 +129,12 @@ class OfferingSerializer(serializers.ModelSerializer):
     relevance = serializers.FloatField(
         read_only=True, help_text=_("Search rank (ts_rank_cd); present only when searching with q.")
     )
+    net_cost = serializers.SerializerMethodField(
+        help_text=_(
+            "What your SME pays after its vouchers and covering policies; present only with "
+            "?net_cost=true (SME members)."
+        )
+    )
 
     PRIVATE_FIELDS = ("decision_reason", "submitted_at", "decided_at", "pending_revision")
 
@@ -163,6 +170,7 @@ class OfferingSerializer(serializers.ModelSerializer):
             "decision_reason",
             "pending_revision",
             "relevance",
+            "net_cost",
         ]
 
     @extend_schema_field(OfferingRevisionBriefSerializer(allow_null=True))
@@ -172,8 +180,15 @@ class OfferingSerializer(serializers.ModelSerializer):
             pending = list(offering.revisions.filter(status="pending"))
         return OfferingRevisionBriefSerializer(pending[0]).data if pending else None
 
+    @extend_schema_field(NetCostSerializer(allow_null=True))
+    def get_net_cost(self, offering):
+        found = self.context.get("net_costs", {}).get(offering.pk)
+        return NetCostSerializer(found).data if found is not None else None
+
     def to_representation(self, offering):
         data = super().to_representation(offering)
+        if "net_costs" not in self.context:
+            data.pop("net_cost", None)
         roles = self.context.get("roles")
         insider = roles is not None and (
             roles.is_staff or offering.partner_id in roles.partner_enterprise_ids

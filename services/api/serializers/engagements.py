@@ -46,7 +46,10 @@ class EngagementSerializer(serializers.ModelSerializer):
         if roles is None:
             return []
         parties = engagement_parties_of(engagement=engagement, roles=roles)
-        return sorted({a for p in parties for a in engagement_flow.allowed_actions(engagement.status, p)})
+        allowed = {a for p in parties for a in engagement_flow.allowed_actions(engagement.status, p)}
+        if engagement.partner_id in self.context.get("partners_out_of_good_standing", ()):
+            allowed -= engagement_flow.NEW_WORK_ACTIONS
+        return sorted(allowed)
 
 
 class EngagementCreateSerializer(serializers.Serializer):

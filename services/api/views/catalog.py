@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -23,9 +25,11 @@ from services.api.serializers.catalog import (
     RejectInputSerializer,
     WithdrawInputSerializer,
 )
+from services.api.serializers.net_cost import CatalogNetCostQuerySerializer
 from services.api.views.lookups import acting_enterprise
 from services.models import Offering, OfferingRevision
 from services.selectors.categories import category_list
+from services.selectors.net_cost import offering_net_costs
 from services.selectors.offerings import (
     offering_moderation_queue,
     offering_revision_visible,
@@ -93,7 +97,11 @@ class IsOwnOffering(BasePermission):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Find services: published offerings (and your own / all for the agency)"),
+    list=extend_schema(
+        summary="Find services: published offerings (and your own / all for the agency)",
+        parameters=[CatalogNetCostQuerySerializer],
+    ),
+    retrieve=extend_schema(parameters=[CatalogNetCostQuerySerializer]),
     create=extend_schema(request=OfferingInputSerializer, responses={201: OfferingSerializer}),
     partial_update=extend_schema(
         request=OfferingInputSerializer(partial=True),
@@ -132,6 +140,52 @@ class OfferingViewSet(
     def scoped_queryset(self):
         visible = offering_visible(cluster=self.cluster, roles=self.roles)
         return offering_with_relations(visible).order_by("-created_at", "id")
+
+    # --- What the SME pays (?net_cost=true) ---
+
+    net_costs: dict | None = None
+
+    def _net_cost_sme(self):
+        """The SME to price for when the caller asks for net costs, else None.
+
+        Net cost is what one SME pays after its own vouchers and the policies it qualifies for, so
+        asking for it without being an SME member here is a mistake to report (400 on
+        `net_cost`), not a parameter to ignore."""
+        query = CatalogNetCostQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        if not query.validated_data["net_cost"]:
+            return None
+        if not self.roles.sme_enterprise_ids:
+            raise ValidationError(
+                {"net_cost": [_("Net cost is shown to SME members of this cluster only: sign in as one.")]}
+            )
+        return acting_enterprise(
+            requested=query.validated_data.get("sme"), allowed=self.roles.sme_enterprise_ids, field="sme"
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.net_costs is not None:
+            context["net_costs"] = self.net_costs
+        return context
+
+    def list(self, request, *args, **kwargs):
+        sme = self._net_cost_sme()
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        if sme is not None:
+            # One load of the SME's vouchers and covering policies prices the whole page.
+            self.net_costs = offering_net_costs(cluster=self.cluster, sme=sme, offerings=rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        sme = self._net_cost_sme()
+        offering = self.get_object()
+        if sme is not None:
+            self.net_costs = offering_net_costs(cluster=self.cluster, sme=sme, offerings=[offering])
+        return Response(self.get_serializer(offering).data)
 
     def _respond(self, offering, status_code=status.HTTP_200_OK):
         offering = self.get_queryset().get(pk=offering.pk)

@@ -3,6 +3,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from cluster_platform.api.permissions import (
@@ -13,6 +14,7 @@ from cluster_platform.api.permissions import (
     ReadOnly,
 )
 from cluster_platform.api.tenancy import ClusterScopedViewSet
+from enterprises.selectors.memberships import partner_ids_out_of_good_standing
 from services.api.serializers.engagements import (
     EngagementActionSerializer,
     EngagementCreateSerializer,
@@ -62,8 +64,16 @@ class EngagementFilter(django_filters.FilterSet):
         return queryset.filter(partner_id__in=roles.partner_enterprise_ids)
 
 
-_ENGAGEMENT_READERS = [IsClusterMember | IsClusterStaff]
-_ENGAGEMENT_ACTORS = [IsClusterMember | IsClusterStaffWriter]
+class IsSuspendedClusterPartner(BasePermission):
+    """A partner suspended in this cluster: it reads and moves forward (or closes) the engagements
+    it already has, and nothing else (no new engagements, offerings or voucher claims)."""
+
+    def has_permission(self, request, view):
+        return bool(view.roles.suspended_partner_enterprise_ids)
+
+
+_ENGAGEMENT_READERS = [IsClusterMember | IsClusterStaff | IsSuspendedClusterPartner]
+_ENGAGEMENT_ACTORS = [IsClusterMember | IsClusterStaffWriter | IsSuspendedClusterPartner]
 
 
 class EngagementViewSet(
@@ -92,6 +102,19 @@ class EngagementViewSet(
 
     def scoped_queryset(self):
         return engagement_list(roles=self.roles)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        roles = getattr(self, "roles", None)
+        if roles is not None:
+            # So that `allowed_actions` does not offer "accept" to a partner that may not take work.
+            context["partners_out_of_good_standing"] = (
+                partner_ids_out_of_good_standing(
+                    cluster=self.cluster, enterprise_ids=roles.partner_enterprise_ids
+                )
+                | roles.suspended_partner_enterprise_ids
+            )
+        return context
 
     @extend_schema(request=EngagementCreateSerializer, responses={201: EngagementSerializer})
     def create(self, request, *args, **kwargs):
