@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching bench-services bench-devices bench-console bench-reference stop-db clean-db
+.PHONY: help install demo test lint format check-migrations bench bench-policies bench-matching bench-services bench-devices bench-console bench-reference bench-api stop-db clean-db
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -51,7 +51,7 @@ messages: $(STAMP) ## Extract the translatable strings into locale/zh_Hans and c
 		--ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=scripts --ignore=staticfiles --ignore=.pgdata
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
-bench: bench-policies bench-matching bench-services bench-devices bench-console bench-reference ## Run every benchmark
+bench: bench-policies bench-matching bench-services bench-devices bench-console bench-reference bench-api ## Run every benchmark
 
 bench-policies: $(STAMP) ## Policy import, search, calculator and reverse-match benchmarks
 	$(BIN)/python -m bench.policies
@@ -69,6 +69,9 @@ bench-console: $(STAMP) ## Export throughput and peak memory for 100,000 members
 
 bench-reference: $(STAMP) ## Industry reference list (complete GB/T 4754-2017) against the region list
 	$(BIN)/python -m bench.reference
+
+bench-api: $(STAMP) ## Catalog list and policy search under wrk against a bare DRF list, both on gunicorn (needs wrk)
+	$(BIN)/python -m bench.api
 
 stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands otherwise)
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m cluster_platform.embedded_db stop; fi

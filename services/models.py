@@ -106,6 +106,18 @@ class Offering(TimestampedModel):
         indexes = [
             GinIndex(fields=["search_vector"], name="offering_search"),
             models.Index(fields=["cluster", "status"], name="offering_cluster_status"),
+            # The catalog's default order ("newest", services.selectors.offerings) within a
+            # cluster: a page is read off this index and the scan stops there, instead of every
+            # visible offering being read and sorted on each request. Status and partner ride
+            # along, so that the public list's count is answered from the index alone.
+            models.Index(
+                "cluster",
+                models.F("published_at").desc(nulls_last=True),
+                models.F("created_at").desc(),
+                "id",
+                name="offering_newest",
+                include=["status", "partner"],
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -406,7 +406,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "telemetry", "description": "Telemetry over HTTP with device credentials (batches)"},
         {"name": "stats", "description": "KPIs of a cluster, of a group of clusters or of the platform"},
         {"name": "exports", "description": "CSV and XLSX exports of a cluster's lists, for its agency"},
-        {"name": "export-jobs", "description": "Large XLSX exports written by a worker, polled and downloaded"},
+        {
+            "name": "export-jobs",
+            "description": "Large XLSX exports written by a worker, polled and downloaded",
+        },
         {"name": "status", "description": "Liveness and readiness probes for load balancers"},
     ],
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -51,6 +51,18 @@ def partner_in_good_standing(
     )
 
 
+def partner_ids_in_good_standing(*, cluster: Cluster, today: date | None = None) -> QuerySet:
+    """The ids of the cluster's partners in good standing, as a subquery (`partner_id__in=`).
+
+    For rows already confined to `cluster`, the same answer as partner_in_good_standing(), and
+    cheaper for the ORM to build and compile on every request of a public list (there is no
+    outer reference to resolve).
+    """
+    return Membership.objects.filter(partner_good_standing_q(today=today), cluster=cluster).values(
+        "enterprise_id"
+    )
+
+
 def is_partner_in_good_standing(*, cluster: Cluster, enterprise_id, today: date | None = None) -> bool:
     return Membership.objects.filter(
         partner_good_standing_q(today=today), cluster=cluster, enterprise_id=enterprise_id

@@ -1,14 +1,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cluster_platform.api.filters import StrictBooleanFilter
+from cluster_platform.api.filters import FormOnceFilterSet, StrictBooleanFilter
 from cluster_platform.reference import validate_region_code
 from policies.categories import CATEGORIES
 from policies.models import Policy, PolicyLevel, PolicyStatus
 from policies.selectors import open_now_q, region_applicable_q
 
 
-class PolicyFilter(django_filters.FilterSet):
+class PolicyFilter(FormOnceFilterSet):
     """Filters of the library; the text search (`q`) is applied by the view after these."""
 
     q = django_filters.CharFilter(

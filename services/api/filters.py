@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from cluster_platform.api.filters import StrictBooleanFilter
+from cluster_platform.api.filters import FormOnceFilterSet, StrictBooleanFilter
 from cluster_platform.reference import validate_region_code
 from enterprises.models import SizeClass
 from services.models import Category, DeliveryMode, DemandStatus, OfferingRevision, OfferingStatus
@@ -13,7 +13,7 @@ from services.selectors.offerings import OFFERING_ORDERINGS, offering_filter, of
 from services.services.offerings import validate_industry_prefix
 
 
-class OfferingFilter(django_filters.FilterSet):
+class OfferingFilter(FormOnceFilterSet):
     """Finding services: the declared filters validate the query string, the selectors apply it."""
 
     q = django_filters.CharFilter(label=_("full-text search (Chinese or English)"), max_length=200)

@@ -9,7 +9,8 @@ from cluster_platform.reference.industries import industry_chain
 from cluster_platform.reference.regions import region_chain
 from cluster_platform.search import tsquery_literal
 from cluster_platform.selectors import ClusterRoles
-from enterprises.selectors.memberships import partner_in_good_standing
+from enterprises.models import Enterprise
+from enterprises.selectors.memberships import partner_ids_in_good_standing
 from services.models import (
     Offering,
     OfferingRevision,
@@ -50,17 +51,32 @@ def offering_visible(*, cluster: Cluster, roles: ClusterRoles) -> QuerySet[Offer
         return offerings
     # A published offering is public only while its partner is in good standing (not suspended,
     # accreditation not ended); the partner itself still sees all of its own.
-    return offerings.filter(
-        Q(partner_in_good_standing(), status=OfferingStatus.PUBLISHED)
-        | Q(partner_id__in=roles.partner_enterprise_ids)
-    )
+    public = Q(partner_id__in=partner_ids_in_good_standing(cluster=cluster), status=OfferingStatus.PUBLISHED)
+    if not roles.partner_enterprise_ids:
+        return offerings.filter(public)
+    return offerings.filter(public | Q(partner_id__in=roles.partner_enterprise_ids))
 
 
-def offering_with_relations(queryset: QuerySet[Offering]) -> QuerySet[Offering]:
+def offering_with_relations(
+    queryset: QuerySet[Offering], *, pending_revisions: bool = True
+) -> QuerySet[Offering]:
+    """Offerings with what they are shown with: the category, the partner's name and, for the
+    readers who may see it (the agency, the offering's partner), the pending revision.
+
+    Neither the search vector (kilobytes per offering, matched in SQL only) nor the partner's
+    other columns (profile, figures, contacts) are read: on a page of the catalog they were
+    most of the bytes fetched and converted, for nothing shown.
+    """
+    partner_unshown = [
+        f"partner__{field.name}"
+        for field in Enterprise._meta.concrete_fields
+        if field.name not in ("id", "name")
+    ]
+    queryset = queryset.select_related("category", "partner").defer("search_vector", *partner_unshown)
+    if not pending_revisions:
+        return queryset
     pending = OfferingRevision.objects.filter(status=RevisionStatus.PENDING).order_by("created_at", "id")
-    return queryset.select_related("category", "category__parent", "partner").prefetch_related(
-        Prefetch("revisions", queryset=pending, to_attr="pending_revisions")
-    )
+    return queryset.prefetch_related(Prefetch("revisions", queryset=pending, to_attr="pending_revisions"))
 
 
 def offering_filter(

@@ -1,17 +1,14 @@
-from django.utils.translation import get_language
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cluster_platform.api.fields import BoundedListField
+from cluster_platform.api.serializers import FastOutputMixin, speaks_english
 from cluster_platform.reference.regions import get_region
 from policies.categories import BENEFIT_TYPES, CATEGORIES, CATEGORY_BY_CODE
 from policies.models import Policy, PolicyImportJob, PolicyLevel
 from policies.records import MAX_AMOUNT_LIMIT
-
-
-def _label(item) -> str:
-    return item.label_en if (get_language() or "").startswith("en") else item.label_zh
 
 
 class PolicyCategorySerializer(serializers.Serializer):
@@ -20,7 +17,7 @@ class PolicyCategorySerializer(serializers.Serializer):
     label_en = serializers.CharField()
 
 
-class PolicyListSerializer(serializers.ModelSerializer):
+class PolicyListSerializer(FastOutputMixin, serializers.ModelSerializer):
     region_name = serializers.SerializerMethodField()
     category_labels = serializers.SerializerMethodField()
     cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -52,15 +49,26 @@ class PolicyListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # Looked up once per serializer (one request, one language) rather than for every row.
+    @cached_property
+    def _nationwide(self) -> str:
+        return str(_("Nationwide"))
+
+    @cached_property
+    def _category_labels(self) -> dict[str, str]:
+        english = speaks_english()
+        return {code: item.label_en if english else item.label_zh for code, item in CATEGORY_BY_CODE.items()}
+
     @extend_schema_field(serializers.CharField(allow_blank=True))
     def get_region_name(self, policy) -> str:
         if not policy.region_code:
-            return str(_("Nationwide"))
+            return self._nationwide
         region = get_region(policy.region_code)
         return region.name if region else ""
 
     def get_category_labels(self, policy) -> list[str]:
-        return [_label(CATEGORY_BY_CODE[code]) for code in policy.categories if code in CATEGORY_BY_CODE]
+        labels = self._category_labels
+        return [labels[code] for code in policy.categories if code in labels]
 
 
 class PolicyDetailSerializer(PolicyListSerializer):

@@ -45,8 +45,12 @@ class PolicySearchMixin:
             return PolicyInputSerializer
         return PolicyDetailSerializer
 
+    # Columns the list does not show. The full text and the search vector run to kilobytes per
+    # policy, stored out of line: reading them for a page cost more than the rest of the row.
+    list_unshown_columns = ("full_text", "search_vector", "eligibility_rule")
+
     def list(self, request, *args, **kwargs):
-        policies = self.filter_queryset(self.get_queryset())
+        policies = self.filter_queryset(self.get_queryset()).defer(*self.list_unshown_columns)
         result = selectors.policy_search(policies=policies, q=request.query_params.get("q", ""))
         page = self.paginator.paginate_search(result, request, view=self)
         serializer = PolicyListSerializer(page, many=True, context=self.get_serializer_context())

@@ -1,9 +1,10 @@
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cluster_platform.api.fields import BoundedListField
-from cluster_platform.api.serializers import LocalizedNameField
+from cluster_platform.api.serializers import FastOutputMixin, LocalizedNameField
 from enterprises.models import SizeClass
 from services.api.serializers.net_cost import NetCostSerializer
 from services.api.serializers.refs import EnterpriseNameSerializer
@@ -39,7 +40,7 @@ class CategoryTreeSerializer(serializers.Serializer):
     children = CategorySerializer(many=True)
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(FastOutputMixin, serializers.ModelSerializer):
     name = LocalizedNameField()
     name_zh = serializers.CharField(source="name", read_only=True)
 
@@ -116,11 +117,12 @@ class OfferingRevisionBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "data", "submitted_at"]
 
 
-class OfferingSerializer(serializers.ModelSerializer):
+class OfferingSerializer(FastOutputMixin, serializers.ModelSerializer):
     """An offering as the caller may see it.
 
     Everyone sees the approved columns. Review details (the agency's reason, the pending
-    revision) are shown only to the offering's partner and the agency.
+    revision) are shown only to the offering's partner and the agency; for anyone else they are
+    not computed at all, so the public catalog reads no revisions (see offering_with_relations).
     """
 
     category = CategoryBriefSerializer()
@@ -185,18 +187,28 @@ class OfferingSerializer(serializers.ModelSerializer):
         found = self.context.get("net_costs", {}).get(offering.pk)
         return NetCostSerializer(found).data if found is not None else None
 
+    @cached_property
+    def _field_sets(self) -> dict[tuple[bool, bool], list]:
+        """(insider, priced) -> the fields to write: the private ones only for insiders, the net
+        cost only when the view priced the page (`?net_cost=true`)."""
+        readable = self._readable_fields
+        private = set(self.PRIVATE_FIELDS)
+        return {
+            (insider, priced): [
+                field
+                for field in readable
+                if (insider or field.field_name not in private) and (priced or field.field_name != "net_cost")
+            ]
+            for insider in (True, False)
+            for priced in (True, False)
+        }
+
     def to_representation(self, offering):
-        data = super().to_representation(offering)
-        if "net_costs" not in self.context:
-            data.pop("net_cost", None)
         roles = self.context.get("roles")
         insider = roles is not None and (
             roles.is_staff or offering.partner_id in roles.partner_enterprise_ids
         )
-        if not insider:
-            for field in self.PRIVATE_FIELDS:
-                data.pop(field, None)
-        return data
+        return self.represent(offering, self._field_sets[insider, "net_costs" in self.context])
 
 
 class OfferingRevisionSerializer(serializers.ModelSerializer):

@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
+from cluster_platform.api.serializers import FastOutputMixin
 
-class EnterpriseNameSerializer(serializers.Serializer):
+
+class EnterpriseNameSerializer(FastOutputMixin, serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 

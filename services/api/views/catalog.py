@@ -139,7 +139,10 @@ class OfferingViewSet(
 
     def scoped_queryset(self):
         visible = offering_visible(cluster=self.cluster, roles=self.roles)
-        return offering_with_relations(visible).order_by("-created_at", "id")
+        # Pending revisions are shown to the agency and to the offering's own partner only
+        # (OfferingSerializer); the public catalog does not read them.
+        insider = self.roles.is_staff or bool(self.roles.partner_enterprise_ids)
+        return offering_with_relations(visible, pending_revisions=insider).order_by("-created_at", "id")
 
     # --- What the SME pays (?net_cost=true) ---
 
