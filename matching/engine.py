@@ -29,7 +29,18 @@ from scipy import sparse
 
 from cluster_platform.reference.regions import is_region_code, region_covering_codes
 
-FEATURES = ("category", "industry", "size", "region", "budget", "maturity", "text", "quality", "capacity")
+FEATURES = (
+    "category",
+    "industry",
+    "size",
+    "region",
+    "budget",
+    "maturity",
+    "text",
+    "quality",
+    "capacity",
+    "uplift",
+)
 # What a service is about (text) leads; the category an SME ticked or a partner filed under is
 # a hint, not a verdict (both are often not the ones a reader would pick). Tuned on the tuning
 # half of the judged set (bench/matching/eval/), see docs/matching.md.
@@ -43,11 +54,13 @@ DEFAULT_WEIGHTS = {
     "text": 0.40,
     "quality": 0.10,
     "capacity": 0.05,
+    # Measured client uplift: a small say, as few partners have enough clients measured.
+    "uplift": 0.05,
 }
 # Features of the offering alone: when they are equal for every offering of a run (a new cluster:
-# nobody rated, nobody engaged yet) they cannot tell offerings apart, and their weight goes to
-# the features that can.
-OFFERING_PRIORS = ("quality", "capacity")
+# nobody rated, nobody engaged yet, no partner with a measured client uplift) they cannot tell
+# offerings apart, and their weight goes to the features that can.
+OFFERING_PRIORS = ("quality", "capacity", "uplift")
 
 # --- feature constants (see docs/matching.md) ---------------------------------------------
 # A sibling (same parent) earns little: a broad parent such as 云服务与SaaS holds OA next to MES.
@@ -70,6 +83,10 @@ TEXT_WORD_SHARE = 0.7
 RATING_UNRATED = 0.6  # an unrated partner counts as a 3-star one
 COMPLETED_SCALE = 5.0  # completed engagements in the cluster: 1 - exp(-n / scale)
 QUALITY_RATING_SHARE = 0.7
+# Client uplift (services/reputation.py): the mean maturity levels the partner's clients gained,
+# from its third attributable client on. +1 level on average gives 1, none 0.5, -1 level 0; a
+# partner not yet measured is neither credited nor penalised (0.5).
+UPLIFT_FULL_LEVELS, UPLIFT_UNKNOWN = 1.0, 0.5
 CANDIDATES_PER_SLOT = 3  # a subject keeps top_n * 3 candidates for the capacity-aware assignment
 BLOCK = 384
 _F = np.float32
@@ -98,6 +115,10 @@ class OfferingInput:
     completed_engagements: int = 0  # the partner's, in this cluster
     capacity: int = 1
     free_capacity: int = 1
+    # The partner's measured client uplift in this cluster (services.reputation), None below
+    # its minimum sample: mean levels gained, and on how many clients.
+    uplift_levels: float | None = None
+    uplift_clients: int = 0
 
 
 @dataclass(frozen=True)
@@ -301,6 +322,7 @@ class PreparedOfferings:
         self.free = np.array([o.free for o in offerings], dtype=bool)
         self.quality = np.array([quality_value(o) for o in offerings], dtype=np.float32)
         self.capacity = np.array([capacity_value(o) for o in offerings], dtype=np.float32)
+        self.uplift = np.array([uplift_value(o) for o in offerings], dtype=np.float32)
         # Partners as small integers: "is this the SME's own offering" is then an integer comparison.
         self.partner_codes = _Vocabulary()
         self.partner_code = np.array(
@@ -349,6 +371,13 @@ def capacity_value(offering: OfferingInput) -> float:
     if offering.capacity <= 0:
         return 0.0
     return min(1.0, max(0.0, offering.free_capacity / offering.capacity))
+
+
+def uplift_value(offering: OfferingInput) -> float:
+    if offering.uplift_levels is None:
+        return UPLIFT_UNKNOWN
+    gained = min(1.0, max(-1.0, offering.uplift_levels / UPLIFT_FULL_LEVELS))
+    return UPLIFT_UNKNOWN + (1 - UPLIFT_UNKNOWN) * gained
 
 
 # --- scoring ------------------------------------------------------------------------------
@@ -512,6 +541,7 @@ def _block_features(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> d
         "text": _text_block(p, subjects),
         "quality": _offering_only(p.quality, b),
         "capacity": _offering_only(p.capacity, b),
+        "uplift": _offering_only(p.uplift, b),
     }
 
 
@@ -565,10 +595,12 @@ def _budget_block(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.
     low = np.array([0.0 if s.budget_min is None else s.budget_min for s in subjects])[:, None]
     high = np.array([np.inf if s.budget_max is None else s.budget_max for s in subjects])[:, None]
     known = np.array([s.budget_min is not None or s.budget_max is not None for s in subjects])
-    inverse_high = np.where(np.isfinite(high) & (high > 0), 1.0 / np.where(high > 0, high, 1.0), 0.0)
     # Over budget by `gap` (a share of the budget): 0.5 x (1 - 2 x gap) = 1.5 - price / budget.
-    # Then, in increasing precedence and in place: cheaper, fits, unknown, free.
-    budget = p.price_low_32[None, :] * inverse_high.astype(np.float32)
+    # Then, in increasing precedence and in place: cheaper, fits, unknown, free. A budget next to
+    # nothing overflows to 0 (infinitely over), or to NaN for a price of 0, which fits it anyway.
+    with np.errstate(over="ignore", invalid="ignore"):
+        inverse_high = np.where(np.isfinite(high) & (high > 0), 1.0 / np.where(high > 0, high, 1.0), 0.0)
+        budget = p.price_low_32[None, :] * inverse_high.astype(np.float32)
     np.subtract(np.float32(1.5), budget, out=budget)
     np.clip(budget, 0.0, 0.5, out=budget)
     np.copyto(budget, np.float32(BUDGET_CHEAPER), where=p.price_high[None, :] < low)
@@ -820,7 +852,7 @@ def run_weights(prepared: PreparedOfferings, weights: dict[str, float]) -> dict[
     that are equal for every offering of the run. The explanations use the same, so a stored
     contribution is always weight x value of the score it explains."""
     effective = dict(weights)
-    vectors = {"quality": prepared.quality, "capacity": prepared.capacity}
+    vectors = {"quality": prepared.quality, "capacity": prepared.capacity, "uplift": prepared.uplift}
     for name in OFFERING_PRIORS:
         vector = vectors[name]
         if prepared.n and float(vector.max() - vector.min()) <= 1e-6:

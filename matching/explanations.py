@@ -30,6 +30,7 @@ from matching.engine import (
     normalise_weights,
     subject_level,
 )
+from services.reputation import uplift_sentence
 
 
 def explain(
@@ -307,6 +308,13 @@ def _reason_capacity(subject, offering, value):
     return "capacity", params, f"{offering.free_capacity} of {offering.capacity} slots free"
 
 
+def _reason_uplift(subject, offering, value):
+    if offering.uplift_levels is None:
+        return "uplift_unknown", {}, "client uplift not yet measured"
+    params = {"levels": offering.uplift_levels, "clients": offering.uplift_clients}
+    return "uplift", params, uplift_sentence(offering.uplift_levels, offering.uplift_clients)
+
+
 _REASONS = {
     "category": _reason_category,
     "industry": _reason_industry,
@@ -317,6 +325,7 @@ _REASONS = {
     "text": _reason_text,
     "quality": _reason_quality,
     "capacity": _reason_capacity,
+    "uplift": _reason_uplift,
 }
 
 

@@ -29,6 +29,7 @@ class MatchingWeights(TimestampedModel):
     text = _weight_field("text", _("text relevance"))
     quality = _weight_field("quality", _("partner quality"))
     capacity = _weight_field("capacity", _("capacity headroom"))
+    uplift = _weight_field("uplift", _("clients' measured uplift"))
     top_n = models.PositiveSmallIntegerField(
         _("recommendations per demand or SME"),
         default=10,

@@ -465,7 +465,14 @@ def match_runs_resume(*, stale_after: timedelta = STALE_AFTER, queue: str | None
 
 
 def match_run_now(
-    *, cluster: Cluster, trigger: str, by=None, scope=None, progress=None, writers: int = 1
+    *,
+    cluster: Cluster,
+    trigger: str,
+    by=None,
+    scope=None,
+    progress=None,
+    writers: int = 1,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> MatchRun:
     """Run a whole match run in this process (the management command and the demo data), with an
     optional `progress(done, total)` callback.
@@ -479,7 +486,7 @@ def match_run_now(
         cluster=cluster,
         trigger=trigger,
         scope=sorted(set(scope or [])),
-        chunk_size=DEFAULT_CHUNK_SIZE,
+        chunk_size=chunk_size,
         requested_by=by,
     )
     match_run_plan(run_id=run.pk, enqueue=False)
