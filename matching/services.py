@@ -10,7 +10,6 @@ the run without duplicating a row. `match_runs_resume` (the periodic sweep) re-e
 lost worker or a lost message left behind.
 """
 
-import json
 import logging
 import threading
 import time
@@ -243,14 +242,16 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
 
 
 def _planned_chunks(inputs, candidates, positions, weights, *, size: int) -> Iterator[tuple[list, list, str]]:
-    """The run's plan as chunks of `size` subjects: (demand ids, SME ids, JSON text), one by one.
+    """The run's plan as chunks of `size` subjects: (demand ids, SME ids, payload), one by one.
 
-    The JSON is the list of `{"demand", "sme", "recommendations": [{"offering", "partner",
-    "score", "contributions"}]}` that `_INSERT_ROWS` expands, assembled from pieces the
-    explainer caches (json.dumps of 200,000 nested explanations took longer than scoring them).
+    The payload has one line per recommendation, best first within each subject: demand id (empty
+    for a proactive one), SME id, offering id, partner id, score and the explanation as JSON,
+    tab-separated (JSON escapes tabs and newlines in its strings). `_INSERT_ROWS` splits it and
+    parses each explanation straight into its row; a payload that was one JSON document cost
+    PostgreSQL twice as much to expand. The explanations are assembled from pieces the explainer
+    caches (json.dumps of 200,000 nested explanations took longer than scoring them).
     """
     explainer = explanations.Explainer(weights)
-    quoted = [(json.dumps(o.id), json.dumps(o.partner_id)) for o in inputs.offerings]
     subject_of = candidates.subject[positions]
     # `positions` are grouped by subject in subject order: a chunk's pairs are one slice of them.
     bounds = np.searchsorted(subject_of, np.arange(0, len(inputs.subjects) + size, size)).tolist()
@@ -258,34 +259,28 @@ def _planned_chunks(inputs, candidates, positions, weights, *, size: int) -> Ite
         taken = positions[bounds[number] : bounds[number + 1]]
         subjects = candidates.subject[taken].tolist()
         offerings = candidates.offering[taken].tolist()
-        scores = candidates.score[taken].tolist()
         contributions = explainer.explain_json_many(
             [(inputs.subjects[s], inputs.offerings[o]) for s, o in zip(subjects, offerings, strict=True)],
             candidates.values[taken],
         )
-        rows: dict[int, list[str]] = {}
+        lines = []
         for subject, offering, score, explained in zip(
-            subjects, offerings, scores, contributions, strict=True
+            subjects, offerings, candidates.score[taken].tolist(), contributions, strict=True
         ):
-            offering_id, partner_id = quoted[offering]
-            rows.setdefault(subject, []).append(
-                f'{{"offering": {offering_id}, "partner": {partner_id}, '
-                f'"score": {round(score, 6)!r}, "contributions": {explained}}}'
+            kind, _sep, subject_id = inputs.subjects[subject].key.partition(":")
+            demand = subject_id if kind == "demand" else ""
+            lines.append(
+                f"{demand}\t{inputs.subjects[subject].sme_id}\t{inputs.offerings[offering].id}\t"
+                f"{inputs.offerings[offering].partner_id}\t{round(score, 6)!r}\t{explained}"
             )
-        entries, demand_ids, sme_ids = [], [], []
-        for index in range(start, min(start + size, len(inputs.subjects))):
-            subject = inputs.subjects[index]
+        demand_ids, sme_ids = [], []
+        for subject in inputs.subjects[start : start + size]:
             kind, _sep, subject_id = subject.key.partition(":")
             if kind == "demand":
                 demand_ids.append(subject_id)
             else:
                 sme_ids.append(subject.sme_id)
-            demand = json.dumps(subject_id) if kind == "demand" else "null"
-            entries.append(
-                f'{{"demand": {demand}, "sme": {json.dumps(subject.sme_id)}, '
-                f'"recommendations": [{", ".join(rows.get(index, ()))}]}}'
-            )
-        yield demand_ids, sme_ids, "[" + ", ".join(entries) + "]"
+        yield demand_ids, sme_ids, "\n".join(lines)
 
 
 def _pg_array(values: list[str]) -> str:
@@ -391,11 +386,6 @@ _RECOMMENDATION = Recommendation._meta.db_table
 _CHUNK = MatchChunk._meta.db_table
 _OFFERING = Offering._meta.db_table
 _DEMAND = Demand._meta.db_table
-_SUBJECTS = f"""
-    SELECT (subject->>'demand')::uuid AS demand_id, (subject->>'sme')::uuid AS sme_id, subject
-    FROM {_CHUNK} chunk, jsonb_array_elements(chunk.payload::jsonb) AS subject
-    WHERE chunk.id = %(chunk)s
-"""
 _DELETE_DEMAND_ROWS = f"""
     DELETE FROM {_RECOMMENDATION}
     WHERE cluster_id = %(cluster)s
@@ -406,14 +396,20 @@ _DELETE_PROACTIVE_ROWS = f"""
     WHERE cluster_id = %(cluster)s AND demand_id IS NULL
       AND sme_id = ANY (SELECT unnest(sme_ids) FROM {_CHUNK} WHERE id = %(chunk)s)
 """
+# The chunk's lines (see _planned_chunks), in planned order.
+_PLANNED = f"""
+    SELECT NULLIF(split_part(line.text, E'\\t', 1), '')::uuid AS demand_id,
+           split_part(line.text, E'\\t', 2)::uuid AS sme_id,
+           split_part(line.text, E'\\t', 3)::uuid AS offering_id,
+           split_part(line.text, E'\\t', 4)::uuid AS partner_id,
+           split_part(line.text, E'\\t', 5)::double precision AS score,
+           split_part(line.text, E'\\t', 6)::jsonb AS contributions,
+           line.position
+    FROM {_CHUNK} chunk, string_to_table(chunk.payload, E'\\n') WITH ORDINALITY AS line(text, position)
+    WHERE chunk.id = %(chunk)s AND line.text <> ''
+"""
 _INSERT_ROWS = f"""
-    WITH planned AS (
-        SELECT s.demand_id, s.sme_id, item.position,
-               (item.rec->>'offering')::uuid AS offering_id, (item.rec->>'partner')::uuid AS partner_id,
-               (item.rec->>'score')::double precision AS score, item.rec->'contributions' AS contributions
-        FROM ({_SUBJECTS}) s,
-             jsonb_array_elements(s.subject->'recommendations') WITH ORDINALITY AS item(rec, position)
-    ), live AS (
+    WITH planned AS ({_PLANNED}), live AS (
         SELECT planned.*
         FROM planned
         JOIN {_OFFERING} offering
