@@ -341,10 +341,14 @@ def match_chunk_write(*, chunk_id: int) -> int:
     that order, so concurrent chunk writers cannot deadlock.
     """
     with transaction.atomic():
+        # Only the chunk's row, and no join: MatchChunk's default ordering (by run) joined the run,
+        # and FOR UPDATE then locked the run's row too, so that concurrent writers of one run's
+        # chunks ran one at a time.
         chunk = (
-            MatchChunk.objects.select_for_update()
+            MatchChunk.objects.select_for_update(of=("self",))
             .filter(pk=chunk_id)
             .only("pk", "cluster_id", "run_id", "done_at")
+            .order_by("pk")
             .first()
         )
         if chunk is None or chunk.done_at is not None:
