@@ -218,9 +218,13 @@ SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.txt"
 CONCEPT_PREFIX = "~"  # a concept term never collides with a segmented word
 
 
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
 @functools.cache
-def _synonyms() -> tuple[re.Pattern, dict[str, str]]:
-    """One alternation over every spelling (longest first) and spelling -> concept term."""
+def _synonyms() -> tuple[dict[str, list[tuple[str, int, bool]]], dict[str, str]]:
+    """Every spelling by its first character (longest first, with its length and whether it is
+    Latin), and spelling -> concept term."""
     concept_of: dict[str, str] = {}
     for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -229,20 +233,42 @@ def _synonyms() -> tuple[re.Pattern, dict[str, str]]:
         spellings = line.lower().split()
         for spelling in spellings:
             concept_of.setdefault(spelling, CONCEPT_PREFIX + spellings[0])
-    alternatives = []
+    by_first: dict[str, list[tuple[str, int, bool]]] = {}
     for spelling in sorted(concept_of, key=len, reverse=True):
-        escaped = re.escape(spelling)
-        # A Latin spelling counts as a whole word only ("bi" is not in "mobile", "mes" not in "times").
-        alternatives.append(f"(?<![a-z0-9]){escaped}(?![a-z0-9])" if spelling.isascii() else escaped)
-    return re.compile("|".join(alternatives)), concept_of
+        by_first.setdefault(spelling[0], []).append((spelling, len(spelling), spelling.isascii()))
+    return by_first, concept_of
 
 
 def concept_terms(text: str) -> list[str]:
-    """The domain concepts `text` mentions ("~设备联网" for 机联网, 设备上云, 数据采集, ...), each once."""
+    """The domain concepts `text` mentions ("~设备联网" for 机联网, 设备上云, 数据采集, ...), each once.
+
+    Left to right, the longest spelling that starts at a position wins and the scan resumes after
+    it; a Latin spelling counts as a whole word only ("bi" is not in "mobile", "mes" not in
+    "times"). Only positions whose character starts some spelling are tried: one alternation
+    over every spelling tried them all at every position, three times slower.
+    """
     if not text:
         return []
-    pattern, concept_of = _synonyms()
-    found = dict.fromkeys(concept_of[match.group(0)] for match in pattern.finditer(text.lower()))
+    by_first, concept_of = _synonyms()
+    lowered = text.lower()
+    length = len(lowered)
+    found: dict[str, None] = {}
+    position = 0
+    while position < length:
+        for spelling, size, latin in by_first.get(lowered[position], ()):
+            end = position + size
+            if lowered.startswith(spelling, position) and (
+                not latin
+                or (
+                    (position == 0 or lowered[position - 1] not in _LATIN)
+                    and (end == length or lowered[end] not in _LATIN)
+                )
+            ):
+                found[concept_of[spelling]] = None
+                position = end
+                break
+        else:
+            position += 1
     return list(found)
 
 

@@ -29,7 +29,18 @@ from scipy import sparse
 
 from cluster_platform.reference.regions import is_region_code, region_covering_codes
 
-FEATURES = ("category", "industry", "size", "region", "budget", "maturity", "text", "quality", "capacity")
+FEATURES = (
+    "category",
+    "industry",
+    "size",
+    "region",
+    "budget",
+    "maturity",
+    "text",
+    "quality",
+    "capacity",
+    "uplift",
+)
 # What a service is about (text) leads; the category an SME ticked or a partner filed under is
 # a hint, not a verdict (both are often not the ones a reader would pick). Tuned on the tuning
 # half of the judged set (bench/matching/eval/), see docs/matching.md.
@@ -43,11 +54,13 @@ DEFAULT_WEIGHTS = {
     "text": 0.40,
     "quality": 0.10,
     "capacity": 0.05,
+    # Measured client uplift: a small say, as few partners have enough clients measured.
+    "uplift": 0.05,
 }
 # Features of the offering alone: when they are equal for every offering of a run (a new cluster:
-# nobody rated, nobody engaged yet) they cannot tell offerings apart, and their weight goes to
-# the features that can.
-OFFERING_PRIORS = ("quality", "capacity")
+# nobody rated, nobody engaged yet, no partner with a measured client uplift) they cannot tell
+# offerings apart, and their weight goes to the features that can.
+OFFERING_PRIORS = ("quality", "capacity", "uplift")
 
 # --- feature constants (see docs/matching.md) ---------------------------------------------
 # A sibling (same parent) earns little: a broad parent such as 云服务与SaaS holds OA next to MES.
@@ -70,6 +83,10 @@ TEXT_WORD_SHARE = 0.7
 RATING_UNRATED = 0.6  # an unrated partner counts as a 3-star one
 COMPLETED_SCALE = 5.0  # completed engagements in the cluster: 1 - exp(-n / scale)
 QUALITY_RATING_SHARE = 0.7
+# Client uplift (services/reputation.py): the mean maturity levels the partner's clients gained,
+# from its third attributable client on. +1 level on average gives 1, none 0.5, -1 level 0; a
+# partner not yet measured is neither credited nor penalised (0.5).
+UPLIFT_FULL_LEVELS, UPLIFT_UNKNOWN = 1.0, 0.5
 CANDIDATES_PER_SLOT = 3  # a subject keeps top_n * 3 candidates for the capacity-aware assignment
 BLOCK = 384
 _F = np.float32
@@ -98,6 +115,10 @@ class OfferingInput:
     completed_engagements: int = 0  # the partner's, in this cluster
     capacity: int = 1
     free_capacity: int = 1
+    # The partner's measured client uplift in this cluster (services.reputation), None below
+    # its minimum sample: mean levels gained, and on how many clients.
+    uplift_levels: float | None = None
+    uplift_clients: int = 0
 
 
 @dataclass(frozen=True)
@@ -202,8 +223,24 @@ class BM25Index:
         return _pad(matrix, self.weights_t.shape[0])
 
     def scores(self, query_matrix: sparse.csr_matrix) -> np.ndarray:
-        """Raw BM25 of each query row against every document (dense, queries x documents)."""
-        return (query_matrix @ self.weights_t).toarray()
+        """Raw BM25 of each query row against every document (dense float32, queries x documents).
+
+        The result is nearly dense (most documents share some term with a query), so a sparse
+        product spends its time building a sparse result only to expand it. Here each (query,
+        term) pair takes its term's postings, and `np.add.at` adds each query's into its dense row:
+        the same float32 additions in the same order as the sparse product (query terms in
+        order), so the values are identical, bit for bit, at about half the cost.
+        """
+        queries, documents = query_matrix.shape[0], self.weights_t.shape[1]
+        postings = self.weights_t[query_matrix.indices]  # one row per (query, term): its documents
+        terms = np.repeat(query_matrix.data, np.diff(postings.indptr))
+        terms *= postings.data
+        bounds = postings.indptr[query_matrix.indptr].tolist()  # each query's postings
+        raw = np.zeros((queries, documents), dtype=np.float32)
+        for query in range(queries):
+            start, end = bounds[query], bounds[query + 1]
+            np.add.at(raw[query], postings.indices[start:end], terms[start:end])
+        return raw
 
 
 # --- the prepared offering side ------------------------------------------------------------
@@ -285,10 +322,17 @@ class PreparedOfferings:
         self.free = np.array([o.free for o in offerings], dtype=bool)
         self.quality = np.array([quality_value(o) for o in offerings], dtype=np.float32)
         self.capacity = np.array([capacity_value(o) for o in offerings], dtype=np.float32)
-        self.partner_ids = np.array([o.partner_id for o in offerings], dtype=object)
+        self.uplift = np.array([uplift_value(o) for o in offerings], dtype=np.float32)
+        # Partners as small integers: "is this the SME's own offering" is then an integer comparison.
+        self.partner_codes = _Vocabulary()
+        self.partner_code = np.array(
+            [self.partner_codes.index(o.partner_id) for o in offerings], dtype=np.int32
+        )
         self.offering_ids = [o.id for o in offerings]
         self.industry_any_f = np.where(self.industry_any, INDUSTRY_ANY, 0.0).astype(np.float32)
         self.size_any = self.size_mask == 0
+        self.price_unknown_any = bool((~self.price_known).any())
+        self.free_any = bool(self.free.any())
         self.n = n
 
 
@@ -329,6 +373,13 @@ def capacity_value(offering: OfferingInput) -> float:
     return min(1.0, max(0.0, offering.free_capacity / offering.capacity))
 
 
+def uplift_value(offering: OfferingInput) -> float:
+    if offering.uplift_levels is None:
+        return UPLIFT_UNKNOWN
+    gained = min(1.0, max(-1.0, offering.uplift_levels / UPLIFT_FULL_LEVELS))
+    return UPLIFT_UNKNOWN + (1 - UPLIFT_UNKNOWN) * gained
+
+
 # --- scoring ------------------------------------------------------------------------------
 
 
@@ -337,17 +388,47 @@ def subject_level(level: int | None) -> int | None:
     return None if level is None else max(1, int(level))
 
 
-def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput]) -> dict[str, np.ndarray]:
-    """Every feature for every (subject, offering) pair of a block: name -> float32 (block x offerings)."""
-    p = prepared
-    b = len(subjects)
-    out: dict[str, np.ndarray] = {}
+@dataclass
+class _Profiled:
+    """A feature that depends on only a few facts of the subject (its region, industry, size
+    class, categories, maturity): one row of values per distinct set of those facts in the
+    block, and each subject's row. The subjects of one cluster share a handful of districts
+    and industries, so a block's 384 subjects have a few dozen rows, computed once each and
+    gathered; a feature of the offering alone is one row for every subject."""
 
-    # Category: exact 1, the offering is a sub-category of a requested one 0.8, same parent 0.5.
-    exact = _incidence([s.categories for s in subjects], p.categories, grow=False)
-    exact = _pad(exact, p.category_exact.shape[1])
-    family = _incidence([s.categories + s.category_parents for s in subjects], p.categories, grow=False)
-    family = _pad(family, p.category_exact.shape[1])
+    table: np.ndarray  # distinct profiles x offerings, float32
+    rows: np.ndarray  # subject -> its row of `table`
+
+    def dense(self) -> np.ndarray:
+        if len(self.table) == 1:
+            return np.broadcast_to(self.table[0], (len(self.rows), self.table.shape[1]))
+        return self.table[self.rows]
+
+    def at(self, subjects: np.ndarray, offerings: np.ndarray) -> np.ndarray:
+        return self.table[self.rows[subjects], offerings]
+
+    def zero(self) -> np.ndarray:
+        """True where the value is 0 (for the declared exclusions)."""
+        return (self.table == 0)[self.rows]
+
+
+def _profiles(subjects: Sequence[SubjectInput], key) -> tuple[list, np.ndarray]:
+    """The distinct keys of the subjects (first-seen order) and each subject's position among them."""
+    positions: dict = {}
+    rows = np.fromiter(
+        (positions.setdefault(key(s), len(positions)) for s in subjects), dtype=np.intp, count=len(subjects)
+    )
+    return list(positions), rows
+
+
+def _category_table(p: PreparedOfferings, keys: list[tuple]) -> np.ndarray:
+    """Category for each (categories, parents): exact 1, a sub-category of a requested one 0.8,
+    same parent 0.2, nothing requested 0.5."""
+    width = p.category_exact.shape[1]
+    exact = _pad(_incidence([categories for categories, _parents in keys], p.categories, grow=False), width)
+    family = _pad(
+        _incidence([categories + parents for categories, parents in keys], p.categories, grow=False), width
+    )
     category = np.maximum(
         (exact @ p.category_exact.T).toarray() * CATEGORY_EXACT,
         np.maximum(
@@ -355,39 +436,38 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
             ((family @ p.category_family_t).toarray() > 0) * CATEGORY_SIBLING,
         ),
     )
-    no_category = np.array([not s.categories for s in subjects])
-    category[no_category, :] = CATEGORY_UNKNOWN
-    out["category"] = category.astype(np.float32)
+    category[[not categories for categories, _parents in keys], :] = CATEGORY_UNKNOWN
+    return category.astype(np.float32)
 
-    # Industry: the most specific GB/T 4754 level at which a targeted code contains the SME's.
-    industry = np.broadcast_to(p.industry_any_f, (b, p.n)).copy()
+
+def _industry_table(p: PreparedOfferings, codes: list[str]) -> np.ndarray:
+    """The most specific GB/T 4754 level at which a targeted code contains the SME's."""
+    industry = np.broadcast_to(p.industry_any_f, (len(codes), p.n)).copy()
     width = max(1, len(p.industries))
     for length, weight, _name in INDUSTRY_LEVELS:
         truncated = _incidence(
-            [[s.industry_code[:length]] if len(s.industry_code) >= length else [] for s in subjects],
-            p.industries,
-            grow=False,
+            [[code[:length]] if len(code) >= length else [] for code in codes], p.industries, grow=False
         )
         hits = (_pad(truncated, width) @ p.industry_by_level[length].T).toarray() > 0
         industry = np.where(hits, np.maximum(industry, weight), industry)
-    no_industry = np.array([not s.industry_code for s in subjects])
-    industry[no_industry, :] = INDUSTRY_UNKNOWN
-    out["industry"] = industry.astype(np.float32)
+    industry[[not code for code in codes], :] = INDUSTRY_UNKNOWN
+    return industry.astype(np.float32)
 
-    # Size class.
-    subject_size = np.array([_size_mask([s.size_class]) for s in subjects], dtype=np.int16)[:, None]
+
+def _size_table(p: PreparedOfferings, masks: list[int]) -> np.ndarray:
+    subject_size = np.array(masks, dtype=np.int16)[:, None]
     size = np.where((subject_size & p.size_mask[None, :]) != 0, _F(SIZE_MATCH), _F(0))
     size = np.where(p.size_any[None, :], _F(SIZE_ANY), size)
-    out["size"] = np.where(subject_size == 0, _F(SIZE_UNKNOWN), size)
+    return np.where(subject_size == 0, _F(SIZE_UNKNOWN), size)
 
-    # Region: outside the regions served 0; else proximity to the partner.
-    chains = _incidence([region_covering_codes(s.region_code) for s in subjects], p.regions, grow=False)
+
+def _region_table(p: PreparedOfferings, codes: list[str]) -> np.ndarray:
+    """Outside the regions served 0; else proximity to the partner."""
+    chains = _incidence([region_covering_codes(code) for code in codes], p.regions, grow=False)
     covered = (_pad(chains, p.served.shape[1]) @ p.served.T).toarray() > 0
     covered |= p.nationwide[None, :]
-    known = np.array([is_region_code(s.region_code) for s in subjects])
-    district = np.array([int(s.region_code) if ok else -2 for s, ok in zip(subjects, known, strict=True)])[
-        :, None
-    ]
+    known = np.array([is_region_code(code) for code in codes])
+    district = np.array([int(code) if ok else -2 for code, ok in zip(codes, known, strict=True)])[:, None]
     city = np.where(district >= 0, district // 100, -2)
     province = np.where(district >= 0, district // 10000, -2)
     region = np.where(
@@ -401,13 +481,20 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     )
     region = np.where(covered, region, _F(0))
     region[~known, :] = REGION_UNKNOWN
-    out["region"] = region
+    return region
 
-    # Budget overlap.
-    out["budget"] = _budget_block(p, subjects)
 
-    # Maturity: half level fit, half weakest-dimension fit.
-    levels = [subject_level(s.maturity_level) for s in subjects]
+def _maturity_key(p: PreparedOfferings, subject: SubjectInput) -> tuple:
+    # A demand says what it needs; the SME's weakest dimensions only steer proactive recommendations
+    # (for a demand they would favour every offering whose blurb names a dimension's keyword).
+    has_gaps = bool(subject.weakest_dimensions) and is_proactive(subject)
+    weak = _dimension_mask(subject.weakest_dimensions, p.dimension_vocabulary, grow=False) if has_gaps else 0
+    return subject_level(subject.maturity_level), has_gaps, weak
+
+
+def _maturity_table(p: PreparedOfferings, keys: list[tuple]) -> np.ndarray:
+    """Half level fit, half weakest-dimension fit, for each (level, has gaps, weakest dimensions)."""
+    levels = [level for level, _gaps, _weak in keys]
     level_known = np.array([level is not None for level in levels])[:, None]
     level_bit = np.array([1 << level if level is not None else 0 for level in levels], dtype=np.int16)[
         :, None
@@ -424,26 +511,56 @@ def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput])
     )
     level_fit = np.where(offering_levels == 0, _F(LEVEL_ANY), level_fit)
     level_fit = np.where(level_known, level_fit, _F(LEVEL_ANY))
-    weak = np.array(
-        [_dimension_mask(s.weakest_dimensions, p.dimension_vocabulary, grow=False) for s in subjects],
-        dtype=np.int64,
-    )[:, None]
-    # A demand says what it needs; the SME's weakest dimensions only steer proactive recommendations
-    # (for a demand they would favour every offering whose blurb names a dimension's keyword).
-    has_gaps = np.array([bool(s.weakest_dimensions) and is_proactive(s) for s in subjects])[:, None]
+    weak = np.array([weak for _level, _gaps, weak in keys], dtype=np.int64)[:, None]
+    has_gaps = np.array([gaps for _level, gaps, _weak in keys])[:, None]
     dimension_fit = np.where((weak & p.dimension_mask[None, :]) != 0, _F(DIMENSION_FIT), _F(0))
     dimension_fit = np.where(p.dimension_mask[None, :] == 0, _F(DIMENSION_GENERIC), dimension_fit)
     dimension_fit = np.where(has_gaps, dimension_fit, _F(DIMENSION_UNKNOWN))
-    out["maturity"] = _F(0.5) * level_fit + _F(0.5) * dimension_fit
+    return _F(0.5) * level_fit + _F(0.5) * dimension_fit
 
-    # Text: BM25, scaled by the subject's best offering so that it lies in [0, 1].
+
+def _profiled(p: PreparedOfferings, subjects: Sequence[SubjectInput], key, table) -> _Profiled:
+    keys, rows = _profiles(subjects, key)
+    return _Profiled(table(p, keys), rows)
+
+
+def _offering_only(vector: np.ndarray, subjects: int) -> _Profiled:
+    return _Profiled(vector[None, :], np.zeros(subjects, dtype=np.intp))
+
+
+def _block_features(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> dict:
+    """Every feature of a block: a `_Profiled` (rows by distinct subject facts) or a dense array."""
+    b = len(subjects)
+    return {
+        "category": _profiled(p, subjects, lambda s: (s.categories, s.category_parents), _category_table),
+        "industry": _profiled(p, subjects, lambda s: s.industry_code, _industry_table),
+        "size": _profiled(p, subjects, lambda s: _size_mask([s.size_class]), _size_table),
+        "region": _profiled(p, subjects, lambda s: s.region_code, _region_table),
+        "budget": _budget_block(p, subjects),
+        "maturity": _profiled(p, subjects, lambda s: _maturity_key(p, s), _maturity_table),
+        "text": _text_block(p, subjects),
+        "quality": _offering_only(p.quality, b),
+        "capacity": _offering_only(p.capacity, b),
+        "uplift": _offering_only(p.uplift, b),
+    }
+
+
+def feature_block(prepared: PreparedOfferings, subjects: Sequence[SubjectInput]) -> dict[str, np.ndarray]:
+    """Every feature for every (subject, offering) pair of a block: name -> float32 (block x offerings)."""
+    return {
+        name: value.dense() if isinstance(value, _Profiled) else value
+        for name, value in _block_features(prepared, subjects).items()
+    }
+
+
+def _text_block(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.ndarray:
+    """BM25 of words and concepts, and of character bigrams, each scaled by the subject's best offering."""
     words = _relative_bm25(p.bm25, [s.text for s in subjects])
     bigrams = _relative_bm25(p.bigram_bm25, [s.bigrams for s in subjects])
-    out["text"] = (TEXT_WORD_SHARE * words + (1 - TEXT_WORD_SHARE) * bigrams).astype(np.float32)
-
-    out["quality"] = np.broadcast_to(p.quality, (b, p.n))
-    out["capacity"] = np.broadcast_to(p.capacity, (b, p.n))
-    return out
+    words *= TEXT_WORD_SHARE
+    bigrams *= 1 - TEXT_WORD_SHARE
+    words += bigrams
+    return words
 
 
 def _relative_bm25(index: BM25Index, queries: Sequence[Sequence[str]]) -> np.ndarray:
@@ -477,17 +594,25 @@ def budget_relation(subject: SubjectInput, offering: OfferingInput) -> tuple[str
 def _budget_block(p: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.ndarray:
     low = np.array([0.0 if s.budget_min is None else s.budget_min for s in subjects])[:, None]
     high = np.array([np.inf if s.budget_max is None else s.budget_max for s in subjects])[:, None]
-    known = np.array([s.budget_min is not None or s.budget_max is not None for s in subjects])[:, None]
-    inverse_high = np.where(np.isfinite(high) & (high > 0), 1.0 / np.where(high > 0, high, 1.0), 0.0)
-    price_low, price_high = p.price_low[None, :], p.price_high[None, :]
-    overlaps = (price_low <= high) & (low <= price_high)
+    known = np.array([s.budget_min is not None or s.budget_max is not None for s in subjects])
     # Over budget by `gap` (a share of the budget): 0.5 x (1 - 2 x gap) = 1.5 - price / budget.
-    over = np.clip(np.float32(1.5) - p.price_low_32[None, :] * inverse_high.astype(np.float32), 0.0, 0.5)
-    budget = np.where(
-        overlaps, np.float32(BUDGET_FITS), np.where(price_high < low, np.float32(BUDGET_CHEAPER), over)
-    )
-    budget = np.where(p.price_known[None, :] & known, budget, np.float32(BUDGET_UNKNOWN))
-    return np.where(p.free[None, :], np.float32(BUDGET_FREE), budget).astype(np.float32, copy=False)
+    # Then, in increasing precedence and in place: cheaper, fits, unknown, free. A budget next to
+    # nothing overflows to 0 (infinitely over), or to NaN for a price of 0, which fits it anyway.
+    with np.errstate(over="ignore", invalid="ignore"):
+        inverse_high = np.where(np.isfinite(high) & (high > 0), 1.0 / np.where(high > 0, high, 1.0), 0.0)
+        budget = p.price_low_32[None, :] * inverse_high.astype(np.float32)
+    np.subtract(np.float32(1.5), budget, out=budget)
+    np.clip(budget, 0.0, 0.5, out=budget)
+    np.copyto(budget, np.float32(BUDGET_CHEAPER), where=p.price_high[None, :] < low)
+    fits = p.price_low[None, :] <= high
+    fits &= low <= p.price_high[None, :]
+    np.copyto(budget, np.float32(BUDGET_FITS), where=fits)
+    budget[~known, :] = BUDGET_UNKNOWN
+    if p.price_unknown_any:
+        budget[:, ~p.price_known] = BUDGET_UNKNOWN
+    if p.free_any:
+        budget[:, p.free] = BUDGET_FREE
+    return budget
 
 
 def declared_exclusions(features: dict[str, np.ndarray]) -> np.ndarray:
@@ -501,7 +626,8 @@ def declared_exclusions(features: dict[str, np.ndarray]) -> np.ndarray:
 
 def _exclusion_mask(prepared: PreparedOfferings, subjects: Sequence[SubjectInput]) -> np.ndarray:
     """True where a pair must not be recommended: the SME's own offering, or one it dismissed."""
-    mask = prepared.partner_ids[None, :] == np.array([s.sme_id for s in subjects], dtype=object)[:, None]
+    own = np.array([prepared.partner_codes.get(s.sme_id, -1) for s in subjects], dtype=np.int32)
+    mask = prepared.partner_code[None, :] == own[:, None]
     for row, subject in enumerate(subjects):
         for offering_id in subject.excluded_offerings:
             column = prepared.index_of.get(offering_id)
@@ -528,6 +654,27 @@ class Candidates:
         )
 
 
+def _weighted_total(features: dict, vector: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """sum(weight x feature) in FEATURES order, in float32: the same additions in the same order
+    as summing the dense feature arrays, without materialising the profiled ones (a profiled
+    feature's weighted row is computed once and gathered)."""
+    total = np.zeros(shape, dtype=np.float32)
+    scratch = None
+    for weight, name in zip(vector, FEATURES, strict=True):
+        if not weight:
+            continue
+        value = features[name]
+        if isinstance(value, _Profiled):
+            weighted = weight * value.table
+            total += weighted if len(weighted) == 1 else weighted[value.rows]
+        else:
+            if scratch is None:
+                scratch = np.empty(shape, dtype=np.float32)
+            np.multiply(value, weight, out=scratch)
+            total += scratch
+    return total
+
+
 def candidate_arrays(
     prepared: PreparedOfferings,
     subjects: Sequence[SubjectInput],
@@ -543,19 +690,25 @@ def candidate_arrays(
     if keep and subjects:
         for start in range(0, len(subjects), block):
             chunk = subjects[start : start + block]
-            features = feature_block(prepared, chunk)
-            total = np.zeros((len(chunk), prepared.n), dtype=np.float32)
-            for weight, name in zip(vector, FEATURES, strict=True):
-                if weight:
-                    total += weight * features[name]
-            total[_exclusion_mask(prepared, chunk) | declared_exclusions(features)] = -1.0
+            features = _block_features(prepared, chunk)
+            total = _weighted_total(features, vector, (len(chunk), prepared.n))
+            excluded = _exclusion_mask(prepared, chunk)
+            for name in ("region", "industry", "size"):  # declared_exclusions, row by profile
+                excluded |= features[name].zero()
+            total[excluded] = -1.0
             if keep < prepared.n:
                 top = np.argpartition(-total, keep - 1, axis=1)[:, :keep]
             else:
                 top = np.broadcast_to(np.arange(prepared.n), (len(chunk), prepared.n))
             rows = np.broadcast_to(np.arange(len(chunk))[:, None], top.shape)
             scores = total[rows, top]
-            values = np.stack([features[name][rows, top] for name in FEATURES], axis=-1)
+            values = np.stack(
+                [
+                    value.at(rows, top) if isinstance(value, _Profiled) else value[rows, top]
+                    for value in (features[name] for name in FEATURES)
+                ],
+                axis=-1,
+            )
             valid = scores >= 0
             parts.append((rows[valid] + start, top[valid], scores[valid], values[valid]))
     if not parts:
@@ -581,12 +734,13 @@ def score_candidates(
     return [candidates.match(position) for position in range(len(candidates.score))]
 
 
-def assign_arrays(
+def assigned_positions(
     candidates: Candidates, *, top_n: int, slots: Sequence[int], proactive: Sequence[bool] | None = None
-) -> dict[int, list[Match]]:
+) -> np.ndarray:
     """Capacity-aware greedy assignment: demands first, then proactive subjects (`proactive[subject]`),
     each in descending score order; at most `top_n` per subject and `slots[offering]` per offering
-    in the run. Returns subject -> its matches, best first.
+    in the run. Returns the positions (into `candidates`) taken, grouped by subject in subject
+    order, each subject's best first.
 
     A need an SME posted outranks one the engine guessed: a proactive recommendation only takes
     the capacity the demands leave. Within each group, greedy in score order gives each free slot
@@ -603,21 +757,37 @@ def assign_arrays(
         )
     order = np.lexsort((candidates.offering, candidates.subject, -candidates.score.astype(np.float64), group))
     remaining = [int(slot) for slot in slots]
-    taken_count: dict[int, int] = {}
-    chosen: list[int] = []
-    subjects = candidates.subject.tolist()
-    offerings = candidates.offering.tolist()
-    for position in order.tolist():
-        subject, offering = subjects[position], offerings[position]
-        if remaining[offering] <= 0 or taken_count.get(subject, 0) >= top_n:
-            continue
-        taken_count[subject] = taken_count.get(subject, 0) + 1
-        remaining[offering] -= 1
-        chosen.append(position)
+    taken_count = [0] * (int(candidates.subject.max()) + 1 if len(candidates.subject) else 0)
+    chosen = []
+    for position, subject, offering in zip(
+        order.tolist(),
+        candidates.subject[order].tolist(),
+        candidates.offering[order].tolist(),
+        strict=True,
+    ):
+        if remaining[offering] > 0 and taken_count[subject] < top_n:
+            taken_count[subject] += 1
+            remaining[offering] -= 1
+            chosen.append(position)
+    chosen = np.array(chosen, dtype=np.int64)
+    # Grouped by subject; a stable sort keeps each subject's pairs in the order they were taken.
+    return chosen[np.argsort(candidates.subject[chosen], kind="stable")]
+
+
+def assign_arrays(
+    candidates: Candidates, *, top_n: int, slots: Sequence[int], proactive: Sequence[bool] | None = None
+) -> dict[int, list[Match]]:
+    """`assigned_positions` as subject -> its matches, best first."""
+    return _by_subject(
+        candidates, assigned_positions(candidates, top_n=top_n, slots=slots, proactive=proactive)
+    )
+
+
+def _by_subject(candidates: Candidates, positions: np.ndarray) -> dict[int, list[Match]]:
     taken: dict[int, list[Match]] = {}
-    for position in chosen:  # already best first
-        match = candidates.match(position)
-        taken.setdefault(match.subject, []).append(match)
+    for position in positions.tolist():
+        found = candidates.match(position)
+        taken.setdefault(found.subject, []).append(found)
     return taken
 
 
@@ -634,6 +804,26 @@ def assign(matches: list[Match], *, top_n: int, slots: Sequence[int]) -> dict[in
     return assign_arrays(candidates, top_n=top_n, slots=slots)
 
 
+def match_arrays(
+    offerings: Sequence[OfferingInput],
+    subjects: Sequence[SubjectInput],
+    weights: dict[str, float],
+    *,
+    top_n: int = 10,
+    slots: Sequence[int] | None = None,
+    prepared: PreparedOfferings | None = None,
+) -> tuple[Candidates, np.ndarray]:
+    """`match` as arrays: the candidates and the positions assigned (`assigned_positions`)."""
+    prepared = prepared or PreparedOfferings(offerings)
+    if slots is None:
+        slots = [max(0, o.free_capacity) for o in offerings]
+    candidates = candidate_arrays(prepared, subjects, weights, per_subject=top_n * CANDIDATES_PER_SLOT)
+    positions = assigned_positions(
+        candidates, top_n=top_n, slots=slots, proactive=[is_proactive(s) for s in subjects]
+    )
+    return candidates, positions
+
+
 def match(
     offerings: Sequence[OfferingInput],
     subjects: Sequence[SubjectInput],
@@ -647,11 +837,9 @@ def match(
 
     `slots` defaults to each offering's free capacity.
     """
-    prepared = prepared or PreparedOfferings(offerings)
-    if slots is None:
-        slots = [max(0, o.free_capacity) for o in offerings]
-    candidates = candidate_arrays(prepared, subjects, weights, per_subject=top_n * CANDIDATES_PER_SLOT)
-    return assign_arrays(candidates, top_n=top_n, slots=slots, proactive=[is_proactive(s) for s in subjects])
+    return _by_subject(
+        *match_arrays(offerings, subjects, weights, top_n=top_n, slots=slots, prepared=prepared)
+    )
 
 
 def is_proactive(subject: SubjectInput) -> bool:
@@ -664,7 +852,7 @@ def run_weights(prepared: PreparedOfferings, weights: dict[str, float]) -> dict[
     that are equal for every offering of the run. The explanations use the same, so a stored
     contribution is always weight x value of the score it explains."""
     effective = dict(weights)
-    vectors = {"quality": prepared.quality, "capacity": prepared.capacity}
+    vectors = {"quality": prepared.quality, "capacity": prepared.capacity, "uplift": prepared.uplift}
     for name in OFFERING_PRIORS:
         vector = vectors[name]
         if prepared.n and float(vector.max() - vector.min()) <= 1e-6:

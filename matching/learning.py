@@ -2,7 +2,7 @@
 
 Every answered recommendation is an example: the feature values the pair had when it was
 recommended, and whether the SME wanted it (interested, or an engagement that completed) or not
-(dismissed as not relevant, too expensive, too far, other). A logistic regression over the nine
+(dismissed as not relevant, too expensive, too far, other). A logistic regression over the
 feature values says which features the cluster's SMEs actually respond to; its positive
 coefficients, normalised, are the learned weights. The model is small enough to read: one number
 per feature, stored with the report that justified it.
@@ -22,14 +22,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.engine import FEATURES, normalise_weights
+from matching.engine import FEATURES, UPLIFT_UNKNOWN, normalise_weights
 
 MIN_EXAMPLES = 40
 MIN_PER_CLASS = 10
 PRIOR_EXAMPLES = 100  # feedback worth as much as the agency's own weights
 HOLDOUT_SHARE = 0.3
 L2 = 1.0  # ridge penalty: a feature seen in few examples keeps a small coefficient
-ITERATIONS = 50  # Newton steps; converges in a handful on nine features
+ITERATIONS = 50  # Newton steps; converges in a handful on ten features
+# Answers kept before a feature existed lack its value: they count as it would then have been.
+MISSING_VALUES = {"uplift": UPLIFT_UNKNOWN}
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,10 @@ def auc(scores: np.ndarray, wanted: np.ndarray) -> float:
 
 
 def _matrix(examples: list[FeedbackExample]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([[float(e.values.get(name, 0.0)) for name in FEATURES] for e in examples], dtype=np.float64)
+    x = np.array(
+        [[float(e.values.get(name, MISSING_VALUES.get(name, 0.0))) for name in FEATURES] for e in examples],
+        dtype=np.float64,
+    )
     y = np.array([e.wanted for e in examples], dtype=bool)
     return x.reshape(len(examples), len(FEATURES)), y
 

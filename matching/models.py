@@ -29,6 +29,7 @@ class MatchingWeights(TimestampedModel):
     text = _weight_field("text", _("text relevance"))
     quality = _weight_field("quality", _("partner quality"))
     capacity = _weight_field("capacity", _("capacity headroom"))
+    uplift = _weight_field("uplift", _("clients' measured uplift"))
     top_n = models.PositiveSmallIntegerField(
         _("recommendations per demand or SME"),
         default=10,
@@ -150,8 +151,10 @@ class MatchChunk(models.Model):
     # The subjects whose recommendations the chunk replaces: demands, and SMEs (proactive).
     demand_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     sme_ids = ArrayField(models.UUIDField(), default=list, blank=True)
-    # JSON text, written with COPY and expanded by PostgreSQL when the chunk is written (parsed once).
-    payload = models.TextField(_("planned recommendations (JSON)"))
+    # One line per planned recommendation (matching.services._planned_chunks: ids, score and the
+    # explanation as JSON, tab-separated), written with COPY and expanded by PostgreSQL when the
+    # chunk is written.
+    payload = models.TextField(_("planned recommendations"))
     done_at = models.DateTimeField(_("written at"), null=True, blank=True)
 
     class Meta:
@@ -173,7 +176,11 @@ class Recommendation(TimestampedModel):
     say why. A newer run replaces a subject's recommendations; it never adds duplicates.
     """
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="recommendations")
+    # No index of its own: every index below starts with the cluster (a run inserts 200,000 rows,
+    # and each index is one more insertion per row).
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="recommendations", db_index=False
+    )
     run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     demand = models.ForeignKey(
         Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="recommendations"
@@ -203,11 +210,9 @@ class Recommendation(TimestampedModel):
                 name="uniq_recommendation_sme_offering",
             ),
         ]
-        # A demand's rows are found through uniq_recommendation_demand_offering (cluster, demand, ...).
-        indexes = [
-            models.Index(fields=["cluster", "sme", "rank"], name="recommendation_sme"),
-            models.Index(fields=["cluster", "offering"], name="recommendation_offering"),
-        ]
+        # A demand's rows are found through uniq_recommendation_demand_offering (cluster, demand, ...),
+        # an offering's through the offering's own foreign-key index.
+        indexes = [models.Index(fields=["cluster", "sme", "rank"], name="recommendation_sme")]
 
     def __str__(self):
         return f"{self.offering_id} -> {self.sme_id} #{self.rank}"

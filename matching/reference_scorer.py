@@ -158,7 +158,7 @@ class ReferenceText:
 def run_weights(offerings: Sequence[e.OfferingInput], weights: dict[str, float]) -> dict[str, float]:
     """The agency's weights less those of offering priors that are equal for every offering."""
     effective = dict(weights)
-    priors = {"quality": e.quality_value, "capacity": e.capacity_value}
+    priors = {"quality": e.quality_value, "capacity": e.capacity_value, "uplift": e.uplift_value}
     for name in e.OFFERING_PRIORS:
         values = [priors[name](offering) for offering in offerings]
         if values and max(values) - min(values) <= 1e-6:
@@ -191,6 +191,7 @@ def score_subject(
             "text": text_values[index],
             "quality": e.quality_value(offering),
             "capacity": e.capacity_value(offering),
+            "uplift": e.uplift_value(offering),
         }
         excluded = (
             offering.partner_id == subject.sme_id

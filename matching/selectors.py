@@ -29,6 +29,7 @@ from services.models import (
     OfferingStatus,
     PriceModel,
 )
+from services.selectors.reputation import partner_uplift_stats
 
 # Engagements that hold one unit of an offering's capacity.
 OCCUPYING_STATUSES = (EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS, EngagementStatus.DELIVERED)
@@ -53,6 +54,9 @@ def _dec(value) -> float | None:
 
 
 def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.OfferingInput]:
+    # Each partner's client uplift from this cluster's engagements and assessments only, for
+    # every partner at once (absent below the minimum sample).
+    uplift = partner_uplift_stats(cluster=cluster)
     completed = dict(
         Engagement.objects.filter(cluster=cluster, status=EngagementStatus.COMPLETED)
         .values("partner_id")
@@ -139,6 +143,8 @@ def offering_inputs(*, cluster: Cluster, dimensions: list[dict]) -> list[engine.
                 completed_engagements=completed.get(partner_id, 0),
                 capacity=capacity,
                 free_capacity=max(0, capacity - occupied.get(pk, 0)),
+                uplift_levels=uplift[partner_id].mean_levels if partner_id in uplift else None,
+                uplift_clients=uplift[partner_id].n if partner_id in uplift else 0,
             )
         )
     return offerings

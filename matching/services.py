@@ -10,12 +10,14 @@ the run without duplicating a row. `match_runs_resume` (the periodic sweep) re-e
 lost worker or a lost message left behind.
 """
 
-import gc
-import json
 import logging
+import threading
 import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -190,7 +192,7 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
     prepared = engine.PreparedOfferings(inputs.offerings)
     # Scored and explained with the same weights, so every stored contribution is weight x value.
     weights = engine.run_weights(prepared, inputs.weights)
-    assigned = engine.match(
+    candidates, positions = engine.match_arrays(
         inputs.offerings,
         inputs.subjects,
         weights,
@@ -199,46 +201,6 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
         prepared=prepared,
     )
     scored = time.perf_counter()
-    explainer = explanations.Explainer(weights)
-    # Millions of small containers and no cycles among them: the cyclic collector would only
-    # rescan them over and over.
-    gc.disable()
-    try:
-        planned = []
-        for index, subject in enumerate(inputs.subjects):
-            rows = []
-            for match in assigned.get(index, []):
-                offering = inputs.offerings[match.offering]
-                rows.append(
-                    {
-                        "offering": offering.id,
-                        "partner": offering.partner_id,
-                        "score": round(match.score, 6),
-                        "contributions": explainer.explain_compact(subject, offering, match.values),
-                    }
-                )
-            kind, _sep, subject_id = subject.key.partition(":")
-            planned.append(
-                {
-                    "demand": subject_id if kind == "demand" else None,
-                    "sme": subject.sme_id,
-                    "recommendations": rows,
-                }
-            )
-        size = run.chunk_size
-        chunks = []
-        for start in range(0, len(planned), size):
-            part = planned[start : start + size]
-            chunks.append(
-                (
-                    [entry["demand"] for entry in part if entry["demand"]],
-                    [entry["sme"] for entry in part if not entry["demand"]],
-                    json.dumps(part, ensure_ascii=False),
-                )
-            )
-    finally:
-        gc.enable()
-    explained = time.perf_counter()
 
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
@@ -246,13 +208,19 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
             return
         if not run.scope:
             _delete_stale(cluster=cluster)
-        _copy_chunks(cluster_id=cluster.pk, run_id=run.pk, chunks=chunks)
+        # Each chunk is explained as COPY sends the previous one: PostgreSQL stores chunk k while
+        # Python explains chunk k + 1, on the machine's other core.
+        chunks = _copy_chunks(
+            cluster_id=cluster.pk,
+            run_id=run.pk,
+            chunks=_planned_chunks(inputs, candidates, positions, weights, size=run.chunk_size),
+        )
         now = timezone.now()
         run.weights = weights
         run.subjects_total = len(inputs.subjects)
         run.offerings_total = len(inputs.offerings)
         run.pairs_scored = len(inputs.subjects) * len(inputs.offerings)
-        run.chunks_total = len(chunks)
+        run.chunks_total = chunks
         run.heartbeat_at = now
         if chunks:
             run.status = MatchRunStatus.WRITING
@@ -263,37 +231,90 @@ def match_run_plan(*, run_id, queue: str | None = None, enqueue: bool = True) ->
         if enqueue:
             _enqueue_chunks(list(run.chunks.order_by("index").values_list("pk", flat=True)), queue=queue)
     logger.info(
-        "match run %s planned: %d subjects x %d offerings; load %.1fs, score %.1fs, explain %.1fs, store %.1fs",
+        "match run %s planned: %d subjects x %d offerings; load %.1fs, score %.1fs, explain and store %.1fs",
         run_id,
         len(inputs.subjects),
         len(inputs.offerings),
         loaded - clock,
         scored - loaded,
-        explained - scored,
-        time.perf_counter() - explained,
+        time.perf_counter() - scored,
     )
+
+
+def _planned_chunks(inputs, candidates, positions, weights, *, size: int) -> Iterator[tuple[list, list, str]]:
+    """The run's plan as chunks of `size` subjects: (demand ids, SME ids, payload), one by one.
+
+    The payload has one line per recommendation, best first within each subject: demand id (empty
+    for a proactive one), SME id, offering id, partner id, score and the explanation as JSON,
+    tab-separated (JSON escapes tabs and newlines in its strings). `_INSERT_ROWS` splits it and
+    parses each explanation straight into its row; a payload that was one JSON document cost
+    PostgreSQL twice as much to expand. The explanations are assembled from pieces the explainer
+    caches (json.dumps of 200,000 nested explanations took longer than scoring them).
+    """
+    explainer = explanations.Explainer(weights)
+    subject_of = candidates.subject[positions]
+    # `positions` are grouped by subject in subject order: a chunk's pairs are one slice of them.
+    bounds = np.searchsorted(subject_of, np.arange(0, len(inputs.subjects) + size, size)).tolist()
+    for number, start in enumerate(range(0, len(inputs.subjects), size)):
+        taken = positions[bounds[number] : bounds[number + 1]]
+        subjects = candidates.subject[taken].tolist()
+        offerings = candidates.offering[taken].tolist()
+        contributions = explainer.explain_json_many(
+            [(inputs.subjects[s], inputs.offerings[o]) for s, o in zip(subjects, offerings, strict=True)],
+            candidates.values[taken],
+        )
+        lines = []
+        for subject, offering, score, explained in zip(
+            subjects, offerings, candidates.score[taken].tolist(), contributions, strict=True
+        ):
+            kind, _sep, subject_id = inputs.subjects[subject].key.partition(":")
+            demand = subject_id if kind == "demand" else ""
+            lines.append(
+                f"{demand}\t{inputs.subjects[subject].sme_id}\t{inputs.offerings[offering].id}\t"
+                f"{inputs.offerings[offering].partner_id}\t{round(score, 6)!r}\t{explained}"
+            )
+        demand_ids, sme_ids = [], []
+        for subject in inputs.subjects[start : start + size]:
+            kind, _sep, subject_id = subject.key.partition(":")
+            if kind == "demand":
+                demand_ids.append(subject_id)
+            else:
+                sme_ids.append(subject.sme_id)
+        yield demand_ids, sme_ids, "\n".join(lines)
 
 
 def _pg_array(values: list[str]) -> str:
     return "{" + ",".join(values) + "}"
 
 
-def _copy_chunks(*, cluster_id, run_id, chunks: list[tuple[list, list, str]]) -> None:
-    """Store the planned chunks with COPY: their JSON is large, and COPY streams it as is."""
+def _copy_chunks(*, cluster_id, run_id, chunks: Iterable[tuple[list, list, str]]) -> int:
+    """Store the planned chunks with COPY (their JSON is large, and COPY streams it as is);
+    returns how many. The JSON is compressed with lz4 where the server has it: pglz, the
+    default, took three times as long to store a 20,000-demand run."""
     table = MatchChunk._meta.db_table
     statement = f"COPY {table} (cluster_id, run_id, index, demand_ids, sme_ids, payload) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for index, (demand_ids, sme_ids, payload) in enumerate(chunks):
-            copy.write_row(
-                (
-                    str(cluster_id),
-                    str(run_id),
-                    index,
-                    _pg_array(demand_ids),
-                    _pg_array(sme_ids),
-                    payload,
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        found = cursor.fetchone()
+        if found and found[0]:
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
+        with cursor.copy(statement) as copy:
+            for index, (demand_ids, sme_ids, payload) in enumerate(chunks):
+                copy.write_row(
+                    (
+                        str(cluster_id),
+                        str(run_id),
+                        index,
+                        _pg_array(demand_ids),
+                        _pg_array(sme_ids),
+                        payload,
+                    )
                 )
-            )
+                count += 1
+    return count
 
 
 def _delete_stale(*, cluster: Cluster) -> None:
@@ -320,20 +341,33 @@ def match_chunk_write(*, chunk_id: int) -> int:
     that order, so concurrent chunk writers cannot deadlock.
     """
     with transaction.atomic():
+        # Only the chunk's row, and no join: MatchChunk's default ordering (by run) joined the run,
+        # and FOR UPDATE then locked the run's row too, so that concurrent writers of one run's
+        # chunks ran one at a time.
         chunk = (
-            MatchChunk.objects.select_for_update()
+            MatchChunk.objects.select_for_update(of=("self",))
             .filter(pk=chunk_id)
             .only("pk", "cluster_id", "run_id", "done_at")
+            .order_by("pk")
             .first()
         )
         if chunk is None or chunk.done_at is not None:
             return 0
         params = {"chunk": chunk.pk, "cluster": chunk.cluster_id, "run": chunk.run_id}
         with connection.cursor() as cursor:
+            # A chunk's expanded JSON and the sort that ranks it (5,000 rows with their
+            # explanations) spilled to disk at the default 4 MB.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(_DELETE_DEMAND_ROWS, params)
             cursor.execute(_DELETE_PROACTIVE_ROWS, params)
             cursor.execute(_INSERT_ROWS, params)
             written = cursor.rowcount
+            # Check the new rows' foreign keys now rather than at commit, that is before the
+            # run's row is locked below: concurrent chunk writers then queue on that lock only
+            # for the small update of the run, not for each other's 30,000 key checks. (Django
+            # declares its foreign keys deferred; later statements get that back.)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         now = timezone.now()
         MatchChunk.objects.filter(pk=chunk.pk).update(done_at=now)
         MatchRun.objects.filter(pk=chunk.run_id).update(
@@ -342,7 +376,9 @@ def match_chunk_write(*, chunk_id: int) -> int:
             heartbeat_at=now,
             updated_at=now,
         )
-        run = MatchRun.objects.select_for_update().get(pk=chunk.run_id)
+        # FOR NO KEY UPDATE, like the update above: FOR UPDATE would wait for the key-share
+        # locks that other writers' key checks hold on the run, while they wait for this update.
+        run = MatchRun.objects.select_for_update(no_key=True).get(pk=chunk.run_id)
         if run.chunks_done >= run.chunks_total and run.status == MatchRunStatus.WRITING:
             run.status = MatchRunStatus.COMPLETED
             run.finished_at = now
@@ -354,11 +390,6 @@ _RECOMMENDATION = Recommendation._meta.db_table
 _CHUNK = MatchChunk._meta.db_table
 _OFFERING = Offering._meta.db_table
 _DEMAND = Demand._meta.db_table
-_SUBJECTS = f"""
-    SELECT (subject->>'demand')::uuid AS demand_id, (subject->>'sme')::uuid AS sme_id, subject
-    FROM {_CHUNK} chunk, jsonb_array_elements(chunk.payload::jsonb) AS subject
-    WHERE chunk.id = %(chunk)s
-"""
 _DELETE_DEMAND_ROWS = f"""
     DELETE FROM {_RECOMMENDATION}
     WHERE cluster_id = %(cluster)s
@@ -369,14 +400,20 @@ _DELETE_PROACTIVE_ROWS = f"""
     WHERE cluster_id = %(cluster)s AND demand_id IS NULL
       AND sme_id = ANY (SELECT unnest(sme_ids) FROM {_CHUNK} WHERE id = %(chunk)s)
 """
+# The chunk's lines (see _planned_chunks), in planned order.
+_PLANNED = f"""
+    SELECT NULLIF(split_part(line.text, E'\\t', 1), '')::uuid AS demand_id,
+           split_part(line.text, E'\\t', 2)::uuid AS sme_id,
+           split_part(line.text, E'\\t', 3)::uuid AS offering_id,
+           split_part(line.text, E'\\t', 4)::uuid AS partner_id,
+           split_part(line.text, E'\\t', 5)::double precision AS score,
+           split_part(line.text, E'\\t', 6)::jsonb AS contributions,
+           line.position
+    FROM {_CHUNK} chunk, string_to_table(chunk.payload, E'\\n') WITH ORDINALITY AS line(text, position)
+    WHERE chunk.id = %(chunk)s AND line.text <> ''
+"""
 _INSERT_ROWS = f"""
-    WITH planned AS (
-        SELECT s.demand_id, s.sme_id, item.position,
-               (item.rec->>'offering')::uuid AS offering_id, (item.rec->>'partner')::uuid AS partner_id,
-               (item.rec->>'score')::double precision AS score, item.rec->'contributions' AS contributions
-        FROM ({_SUBJECTS}) s,
-             jsonb_array_elements(s.subject->'recommendations') WITH ORDINALITY AS item(rec, position)
-    ), live AS (
+    WITH planned AS ({_PLANNED}), live AS (
         SELECT planned.*
         FROM planned
         JOIN {_OFFERING} offering
@@ -427,23 +464,56 @@ def match_runs_resume(*, stale_after: timedelta = STALE_AFTER, queue: str | None
     return count
 
 
-def match_run_now(*, cluster: Cluster, trigger: str, by=None, scope=None, progress=None) -> MatchRun:
+def match_run_now(
+    *,
+    cluster: Cluster,
+    trigger: str,
+    by=None,
+    scope=None,
+    progress=None,
+    writers: int = 1,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> MatchRun:
     """Run a whole match run in this process (the management command and the demo data), with an
-    optional `progress(done, total)` callback."""
+    optional `progress(done, total)` callback.
+
+    `writers` > 1 writes the chunks on that many connections at once, as that many workers
+    would: PostgreSQL's share of a run (expanding, inserting and key-checking 200,000 rows) is
+    most of it, and one connection keeps only one core busy. The chunks must then be visible to
+    other connections, so not inside an open transaction (tests keep the default, 1).
+    """
     run = MatchRun.objects.create(
         cluster=cluster,
         trigger=trigger,
         scope=sorted(set(scope or [])),
-        chunk_size=DEFAULT_CHUNK_SIZE,
+        chunk_size=chunk_size,
         requested_by=by,
     )
     match_run_plan(run_id=run.pk, enqueue=False)
     chunk_ids = list(run.chunks.order_by("index").values_list("pk", flat=True))
     total = len(chunk_ids)
-    for done, chunk_id in enumerate(chunk_ids, start=1):
-        match_chunk_write(chunk_id=chunk_id)
-        if progress:
-            progress(done, total)
+    if writers <= 1:
+        for done, chunk_id in enumerate(chunk_ids, start=1):
+            match_chunk_write(chunk_id=chunk_id)
+            if progress:
+                progress(done, total)
+    else:
+        lock, written = threading.Lock(), [0]
+
+        def write(share: list[int]) -> None:
+            try:
+                for chunk_id in share:
+                    match_chunk_write(chunk_id=chunk_id)
+                    with lock:
+                        written[0] += 1
+                        if progress:
+                            progress(written[0], total)
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            for future in [pool.submit(write, chunk_ids[start::writers]) for start in range(writers)]:
+                future.result()
     run.refresh_from_db()
     return run
 

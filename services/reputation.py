@@ -132,4 +132,8 @@ def partner_uplift(uplifts: list[Uplift]) -> dict[object, UpliftStats]:
 
 def explanation_line(stats_: UpliftStats) -> str:
     """The sentence matching and the profile show, e.g. "clients gained on average +0.8 levels, n=12"."""
-    return f"clients of this partner gained on average {stats_.mean_levels:+.1f} levels, n={stats_.n}"
+    return uplift_sentence(stats_.mean_levels, stats_.n)
+
+
+def uplift_sentence(mean_levels: float, n: int) -> str:
+    return f"clients of this partner gained on average {mean_levels:+.1f} levels, n={n}"

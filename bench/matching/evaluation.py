@@ -266,14 +266,16 @@ def populate(judged: JudgedSet):
     return cluster, demand_keys, offering_keys
 
 
-def engine_rankings(cluster, demand_keys: dict, offering_keys: dict) -> dict[str, list[str]]:
-    """Each demand's offerings as the engine orders them, read back through the production loader."""
+def engine_rankings(cluster, demand_keys: dict, offering_keys: dict) -> tuple[dict[str, list[str]], dict]:
+    """Each demand's offerings as the engine orders them, read back through the production loader,
+    and the weights the engine scored with."""
     from matching import engine
     from matching.selectors import matching_inputs_load
 
     inputs = matching_inputs_load(cluster=cluster, scope=[])
     subjects = [s for s in inputs.subjects if s.key.startswith("demand:")]
     prepared = engine.PreparedOfferings(inputs.offerings)
+    used = engine.run_weights(prepared, inputs.weights)
     candidates = engine.candidate_arrays(prepared, subjects, inputs.weights, per_subject=prepared.n)
     scored: dict[str, list[tuple[float, str]]] = {}
     for subject, offering, score in zip(
@@ -282,7 +284,7 @@ def engine_rankings(cluster, demand_keys: dict, offering_keys: dict) -> dict[str
         demand = demand_keys[subjects[subject].key.split(":", 1)[1]]
         key = offering_keys[inputs.offerings[offering].id]
         scored.setdefault(demand, []).append((-score, key))
-    return {demand: [key for _score, key in sorted(pairs)] for demand, pairs in scored.items()}
+    return {demand: [key for _score, key in sorted(pairs)] for demand, pairs in scored.items()}, used
 
 
 def run() -> dict:
@@ -293,8 +295,9 @@ def run() -> dict:
     judged = load_set()
     cluster, demand_keys, offering_keys = populate(judged)
     parent_of = dict(Category.objects.values_list("code", "parent_id"))
+    engine_ranked, used = engine_rankings(cluster, demand_keys, offering_keys)
     systems = {
-        "engine": engine_rankings(cluster, demand_keys, offering_keys),
+        "engine": engine_ranked,
         "bm25": bm25_rankings(judged, content_terms),
         "overlap": overlap_rankings(judged),
         "category": category_rankings(judged, {code: parent or "" for code, parent in parent_of.items()}),
@@ -304,7 +307,13 @@ def run() -> dict:
         "all": everything,
         **{name: [d for d in everything if half(d) == name] for name in ("tuning", "heldout")},
     }
-    figures = {"demands": len(everything), "offerings": len(judged.offerings)}
+    # The set has no engagements, so no partner has a measured client uplift: that feature is the
+    # same for every offering and scores with weight 0 here (it cannot move these figures).
+    figures = {
+        "demands": len(everything),
+        "offerings": len(judged.offerings),
+        "uplift_weight": used["uplift"],
+    }
     for system, rankings in systems.items():
         for name, demands in halves.items():
             p5, ndcg = summarise(rankings, judged, demands)
@@ -341,6 +350,7 @@ def quality_line(figures: dict) -> str:
         "heldout_ndcg_10": "engine_heldout_ndcg_10",
         "heldout_best_baseline_p_at_5": None,
         "heldout_best_baseline_ndcg_10": None,
+        "uplift_weight": "uplift_weight",
     }
     values = {}
     for name, source in keys.items():
@@ -350,7 +360,7 @@ def quality_line(figures: dict) -> str:
             values[name] = round(source_value, 3)
         else:
             value = figures[source]
-            values[name] = value if isinstance(value, int) else round(value, 3)
+            values[name] = value if isinstance(value, int) else round(float(value), 3)
     return summary_line("matching-quality", values)
 
 

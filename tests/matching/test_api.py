@@ -210,6 +210,7 @@ def test_weights_read_defaults_and_validated_change(people, client_for):
             "text",
             "quality",
             "capacity",
+            "uplift",
         )
     }
     all_zero = admin.put(url, {**zeros, "top_n": 10, "slots_per_capacity": 5})

@@ -285,6 +285,7 @@ def test_engine_agrees_with_the_reference_scorer_on_random_pairs():
                 completed_engagements=rng.randint(0, 4),
                 capacity=5,
                 free_capacity=rng.randint(0, 5),
+                **_random_uplift(rng),
             )
         )
     subjects = []
@@ -319,6 +320,12 @@ def test_engine_agrees_with_the_reference_scorer_on_random_pairs():
         assert match.score == pytest.approx(score, abs=1e-5)
         for name in e.FEATURES:
             assert match.values[name] == pytest.approx(values[name], abs=1e-5), name
+
+
+def _random_uplift(rng):
+    if rng.random() < 0.5:
+        return {}  # fewer than three clients measured
+    return {"uplift_levels": round(rng.uniform(-1.5, 2.0), 2), "uplift_clients": rng.randint(3, 20)}
 
 
 def _random_text(rng, words, most):
@@ -394,6 +401,17 @@ def _pairs(draw):
         capacity=5,
         free_capacity=draw(st.integers(0, 5)),
         **_random_text(random.Random(draw(st.integers(0, 10**6))), ["设备联网", "MES", "直播", "检测"], 4),
+        **draw(
+            st.one_of(
+                st.just({}),
+                st.fixed_dictionaries(
+                    {
+                        "uplift_levels": st.floats(-3, 3).map(lambda levels: round(levels, 2)),
+                        "uplift_clients": st.integers(3, 40),
+                    }
+                ),
+            )
+        ),
     )
     other = offering(
         id="other", partner_id="p2", rating_count=1, rating_bayes=3.0, capacity=5, free_capacity=5
@@ -443,3 +461,40 @@ def test_every_explanation_line_is_true(pair):
             assert pair_subject.budget_max is not None and (o.price_min or 0) > pair_subject.budget_max
             assert budget["params"].get("percent", 1) > 0 and "-" not in budget["reason"]
         assert next(row for row in rows if row["feature"] == "region")["code"] != "region_outside"
+        uplift = next(row for row in rows if row["feature"] == "uplift")
+        if raw["uplift"] == 0:  # the same for both offerings (the other one is not measured)
+            assert e.uplift_value(target) == e.UPLIFT_UNKNOWN
+            assert uplift["code"] == "prior_unweighted"
+        elif o.uplift_levels is None:
+            assert (uplift["code"], uplift["value"]) == ("uplift_unknown", e.UPLIFT_UNKNOWN)
+        else:
+            assert uplift["code"] == "uplift"
+            assert uplift["params"] == {"levels": o.uplift_levels, "clients": o.uplift_clients}
+            assert uplift["reason"] == (
+                f"clients of this partner gained on average {o.uplift_levels:+.1f} levels, n={o.uplift_clients}"
+            )
+            # Clients who gained lift the offering above an unmeasured partner's; losses lower it.
+            assert (uplift["value"] > e.UPLIFT_UNKNOWN) == (o.uplift_levels > 0)
+            assert (uplift["value"] < e.UPLIFT_UNKNOWN) == (o.uplift_levels < 0)
+
+
+def test_partner_uplift_credits_clients_gains_and_sits_out_when_nobody_is_measured():
+    offerings = [
+        offering(id="gained", uplift_levels=0.8, uplift_clients=12),
+        offering(id="lost", partner_id="p2", uplift_levels=-0.5, uplift_clients=4),
+        offering(id="unmeasured", partner_id="p3"),
+        offering(id="far-above", partner_id="p4", uplift_levels=2.5, uplift_clients=3),
+    ]
+    assert value("uplift", subject(), offerings) == pytest.approx([0.9, 0.25, 0.5, 1.0])
+    prepared = e.PreparedOfferings(offerings)
+    weights = e.run_weights(prepared, DEFAULT_WEIGHTS)
+    assert weights["uplift"] == DEFAULT_WEIGHTS["uplift"] > 0
+    best = e.match(offerings, [subject()], {**ONLY, "uplift": 1.0}, top_n=4)[0]
+    assert [offerings[m.offering].id for m in best] == ["far-above", "gained", "unmeasured", "lost"]
+    rows = explanations.explain(subject(), offerings[0], best[1].values, weights)
+    line = next(row for row in rows if row["feature"] == "uplift")
+    assert line["reason"] == "clients of this partner gained on average +0.8 levels, n=12"
+    assert line["contribution"] == round(0.9 * e.normalise_weights(weights)[e.FEATURES.index("uplift")], 4)
+    # A new cluster: no partner has three measured clients, so uplift tells nobody apart.
+    unmeasured = [offering(id="a"), offering(id="b", partner_id="p2", rating_bayes=4.0, rating_count=3)]
+    assert e.run_weights(e.PreparedOfferings(unmeasured), DEFAULT_WEIGHTS)["uplift"] == 0

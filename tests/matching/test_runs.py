@@ -359,3 +359,26 @@ def test_planning_gives_up_after_repeated_failures(market):
     assert run.status == MatchRunStatus.FAILED
     assert run.error
     assert not MatchChunk.objects.filter(run=run).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_written_on_parallel_connections_give_the_same_rows(market):
+    from matching.services import match_run_now
+
+    cluster = market["cluster"]
+    MatchingWeights.objects.create(cluster=cluster, top_n=3, slots_per_capacity=10)
+    one = match_run_now(cluster=cluster, trigger="command", chunk_size=2)
+    sequential = _rows()
+    seen = []
+    three = match_run_now(
+        cluster=cluster,
+        trigger="command",
+        chunk_size=2,
+        writers=3,
+        progress=lambda done, total: seen.append(done),
+    )
+    assert _rows() == sequential and len(sequential) == 12 * 3
+    assert (three.status, three.chunks_done, three.chunks_total) == (MatchRunStatus.COMPLETED, 6, 6)
+    assert three.recommendations_count == one.recommendations_count == len(sequential)
+    assert sorted(seen) == [1, 2, 3, 4, 5, 6]
+    assert set(Recommendation.objects.values_list("run_id", flat=True)) == {three.pk}

@@ -12,8 +12,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the cluster's slug")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--writers",
+            type=int,
+            default=1,
+            help="chunks written at once, each on its own connection (default 1)",
+        )
 
-    def handle(self, *args, slug, no_progress, **options):
+    def handle(self, *args, slug, no_progress, writers, **options):
         cluster = Cluster.objects.filter(slug=slug, is_active=True).first()
         if cluster is None:
             raise CommandError(f"No active cluster with slug {slug!r}.")
@@ -24,7 +30,11 @@ class Command(BaseCommand):
                 bar.total = total
                 bar.update(1)
 
-        run = match_run_now(cluster=cluster, trigger=MatchRunTrigger.COMMAND, progress=progress)
+        if writers < 1:
+            raise CommandError("--writers must be at least 1.")
+        run = match_run_now(
+            cluster=cluster, trigger=MatchRunTrigger.COMMAND, progress=progress, writers=writers
+        )
         if bar is not None:
             bar.close()
         self.stdout.write(
