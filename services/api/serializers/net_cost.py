@@ -26,7 +26,7 @@ class NearMissSavingSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
     would_save = serializers.DecimalField(max_digits=14, decimal_places=2)
-    unmet = serializers.ListField(child=serializers.CharField())
+    unmet = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
 class NetCostSerializer(serializers.Serializer):
