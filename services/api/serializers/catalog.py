@@ -120,8 +120,7 @@ class OfferingSerializer(FastOutputMixin, serializers.ModelSerializer):
     """An offering as the caller may see it.
 
     Everyone sees the approved columns. Review details (the agency's reason, the pending
-    revision) are shown only to the offering's partner and the agency; for anyone else they are
-    not computed at all, so the public catalog reads no revisions (see offering_with_relations).
+    revision) are shown only to the offering's partner and the agency.
     """
 
     category = CategoryBriefSerializer()
@@ -174,6 +173,8 @@ class OfferingSerializer(FastOutputMixin, serializers.ModelSerializer):
             pending = list(offering.revisions.filter(status="pending"))
         return OfferingRevisionBriefSerializer(pending[0]).data if pending else None
 
+    # For anyone else the review details are not computed at all, so that the public catalog
+    # reads no revisions (offering_with_relations).
     @cached_property
     def _public_fields(self):
         return [field for field in self._readable_fields if field.field_name not in self.PRIVATE_FIELDS]
