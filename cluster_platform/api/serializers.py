@@ -29,26 +29,27 @@ def localized_name(name: str, name_en: str | None, *, english: bool | None = Non
     return name
 
 
+# Output of a serializer without DRF's per-request and per-value overheads; the same output.
+#
+# Profiling the public lists (catalog, policy library; bench/api) showed the CPU of a page going
+# to the framework rather than to the data:
+#
+# - a ModelSerializer introspects its model (column kinds, choices, validators) each time it is
+#   instantiated, that is on every request. Here the fields built the first time are kept on
+#   the class as prototypes and each instance gets deep copies, as DRF already does for
+#   declared fields;
+# - each value is read through DRF's generic attribute walk (mappings, dotted sources,
+#   callables). A field with DRF's own `get_attribute` whose source is one column of the
+#   model instance is read with `getattr`, which is what the walk ends up doing for it;
+# - a DateTimeField looks the current time zone up through a context-local for every value.
+#   It is looked up once per serializer, which lives within one request.
+#
+# Only for serializers whose fields depend on the class alone (no `get_fields` override that
+# reads the context, the request or the instance).
+#
+# (A comment rather than a docstring: drf-spectacular would show a docstring in the schema of
+# every serializer that uses the mixin.)
 class FastOutputMixin:
-    """Output of a serializer without DRF's per-request and per-value overheads; the same output.
-
-    Profiling the public lists (catalog, policy library; bench/api) showed the CPU of a page going
-    to the framework rather than to the data:
-
-    - a ModelSerializer introspects its model (column kinds, choices, validators) each time it is
-      instantiated, that is on every request. Here the fields built the first time are kept on
-      the class as prototypes and each instance gets deep copies, as DRF already does for
-      declared fields;
-    - each value is read through DRF's generic attribute walk (mappings, dotted sources,
-      callables). A field with DRF's own `get_attribute` whose source is one column of the
-      model instance is read with `getattr`, which is what the walk ends up doing for it;
-    - a DateTimeField looks the current time zone up through a context-local for every value.
-      It is looked up once per serializer, which lives within one request.
-
-    Only for serializers whose fields depend on the class alone (no `get_fields` override that
-    reads the context, the request or the instance).
-    """
-
     def get_fields(self):
         cls = type(self)
         # Looked up on the class itself, so that a subclass builds its own.

@@ -121,8 +121,7 @@ class OfferingSerializer(FastOutputMixin, serializers.ModelSerializer):
     """An offering as the caller may see it.
 
     Everyone sees the approved columns. Review details (the agency's reason, the pending
-    revision) are shown only to the offering's partner and the agency; for anyone else they are
-    not computed at all, so the public catalog reads no revisions (see offering_with_relations).
+    revision) are shown only to the offering's partner and the agency.
     """
 
     category = CategoryBriefSerializer()
@@ -187,6 +186,8 @@ class OfferingSerializer(FastOutputMixin, serializers.ModelSerializer):
         found = self.context.get("net_costs", {}).get(offering.pk)
         return NetCostSerializer(found).data if found is not None else None
 
+    # For anyone else the review details are not computed at all, so that the public catalog
+    # reads no revisions (offering_with_relations).
     @cached_property
     def _field_sets(self) -> dict[tuple[bool, bool], list]:
         """(insider, priced) -> the fields to write: the private ones only for insiders, the net
