@@ -100,22 +100,17 @@ def test_a_chunk_of_b_that_names_as_demand_or_offering_writes_nothing_that_point
     a_demand, a_offering = _a_demand(world), _a_offering(world)
     victim.baseline = victim.snapshot()
     run = MatchRun.objects.create(cluster=world.b.cluster, trigger="manual", status=MatchRunStatus.WRITING)
-    rec = {
-        "offering": str(offering.pk),
-        "partner": str(world.b.partner.pk),
-        "score": 0.9,
-        "contributions": {},
-    }
-    foreign = {
-        "offering": str(a_offering.pk),
-        "partner": str(world.a.partner.pk),
-        "score": 0.8,
-        "contributions": {},
-    }
+
+    def line(demand_id, sme, offering_id, partner, score):
+        # The chunk payload's format (matching.services._planned_chunks): one tab-separated line
+        # per recommendation, best first within each subject.
+        return f"{demand_id or ''}\t{sme.pk}\t{offering_id}\t{partner.pk}\t{score!r}\t{{}}"
+
     payload = [
-        {"demand": str(a_demand.pk), "sme": str(world.a.sme.pk), "recommendations": [rec]},
-        {"demand": str(demand.pk), "sme": str(world.b.sme.pk), "recommendations": [foreign, rec]},
-        {"demand": None, "sme": str(world.a.sme.pk), "recommendations": [foreign]},
+        line(a_demand.pk, world.a.sme, offering.pk, world.b.partner, 0.9),  # A's demand
+        line(demand.pk, world.b.sme, a_offering.pk, world.a.partner, 0.8),  # A's offering
+        line(demand.pk, world.b.sme, offering.pk, world.b.partner, 0.7),
+        line(None, world.a.sme, a_offering.pk, world.a.partner, 0.8),  # A's SME and offering
     ]
     chunk = MatchChunk.objects.create(
         cluster=world.b.cluster,
@@ -123,7 +118,7 @@ def test_a_chunk_of_b_that_names_as_demand_or_offering_writes_nothing_that_point
         index=0,
         demand_ids=[a_demand.pk, demand.pk],
         sme_ids=[world.a.sme.pk],
-        payload=json.dumps(payload),
+        payload="\n".join(payload),
     )
 
     matching_tasks.match_chunk_write_task.apply(args=[chunk.pk])
