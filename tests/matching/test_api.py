@@ -198,21 +198,7 @@ def test_weights_read_defaults_and_validated_change(people, client_for):
     too_big = admin.patch(url, {"category": 1.5})
     assert too_big.status_code == 400
     assert too_big.json()["errors"][0]["attr"] == "category"
-    zeros = {
-        name: 0
-        for name in (
-            "category",
-            "industry",
-            "size",
-            "region",
-            "budget",
-            "maturity",
-            "text",
-            "quality",
-            "capacity",
-            "uplift",
-        )
-    }
+    zeros = dict.fromkeys(DEFAULT_WEIGHTS, 0)
     all_zero = admin.put(url, {**zeros, "top_n": 10, "slots_per_capacity": 5})
     assert all_zero.status_code == 400
     assert admin.patch(url, {"top_n": 0}).status_code == 400
