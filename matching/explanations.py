@@ -253,7 +253,8 @@ def _reason_budget(subject, offering, value):
         return "budget_fits", {}, "price within budget"
     if relation == "cheaper":
         return "budget_cheaper", {}, "cheaper than budgeted"
-    if over_share <= 0:  # a budget of 0: any price is over it, by no meaningful share
+    if over_share <= 0 or not math.isfinite(over_share):
+        # A budget of 0 (or one so small the share overflows): over it, by no meaningful share.
         return "budget_over", {}, "over budget"
     percent = max(1, math.ceil(100 * over_share - 1e-9))
     return "budget_over", {"percent": percent}, f"over budget by {percent}%"

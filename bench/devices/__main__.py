@@ -39,8 +39,8 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from bench import servers
 from bench.common import Timer, bench_database, summary_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,15 +234,6 @@ def main() -> None:
             private.stop()
 
 
-def _database_url(settings: dict) -> str:
-    """The throw-away database's URL for the worker processes, on a TCP or a socket server alike
-    (the embedded server listens on a socket: its URL carries `?host=<directory>`)."""
-    from django.conf import settings as django_settings
-
-    parts = urlsplit(django_settings.DATABASE_URL)
-    return urlunsplit(parts._replace(path="/" + settings["NAME"]))
-
-
 def _phase(*, url, slug, ids, total, rate, publishers, seq_offset, kill=None) -> dict:
     """Publish `total` messages at `rate` from `publishers` processes; `kill(at)` runs at 40 %."""
     context = multiprocessing.get_context("fork")
@@ -351,7 +342,7 @@ def _run(
 
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(connection.settings_dict),
+            "DATABASE_URL": servers.database_url_named(connection.settings_dict["NAME"]),
             "MQTT_URL": url,
             "MQTT_SHARE_GROUP": f"bench-{run}",
             "DJANGO_SETTINGS_MODULE": "cluster_platform.settings.base",

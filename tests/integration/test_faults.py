@@ -63,10 +63,7 @@ PASSWORD = "fault-test-pass-2026"
 
 def _test_database_url() -> str:
     """The URL of the database this session's tests use, for the processes the tests start."""
-    settings = connection.settings_dict
-    credentials = settings["USER"] + (f":{settings['PASSWORD']}" if settings.get("PASSWORD") else "")
-    host = settings["HOST"] or "127.0.0.1"
-    return f"postgres://{credentials}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    return servers.database_url_named(connection.settings_dict["NAME"])
 
 
 def _token(user) -> str:
@@ -349,7 +346,7 @@ class Load:
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_postgresql_restart_under_load_answers_503_fast_and_the_same_workers_recover(logs):
-    database = servers.postgres_create()
+    database = servers.postgres_create(connection.pg_version // 10000)
     web = None
     try:
         database.copy_database(_test_database_url(), "platform")
