@@ -15,7 +15,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scipy import stats
+# scipy.special's inverse of Student's t distribution, not scipy.stats: the same function under
+# t.ppf, without the 1.5 s that importing scipy.stats adds to every process's start.
+from scipy.special import stdtrit
 
 MIN_GAP = timedelta(days=30)
 MIN_SAMPLE = 3
@@ -112,7 +114,7 @@ def uplift_stats(uplifts: list[Uplift]) -> UpliftStats:
     if n < 2:
         return UpliftStats(n, mean_levels, mean_score, mean_levels, mean_levels)
     variance = sum((x - mean_levels) ** 2 for x in levels) / (n - 1)
-    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, n - 1)) * math.sqrt(variance / n)
+    half = float(stdtrit(n - 1, (1 + CONFIDENCE) / 2)) * math.sqrt(variance / n)
     return UpliftStats(
         n,
         round(mean_levels, 2),
