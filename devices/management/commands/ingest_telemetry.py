@@ -13,6 +13,10 @@ class Command(BaseCommand):
         "PostgreSQL; acknowledges each message after its batch commits. Run several with "
         "different --client-id values to share the load."
     )
+    # A worker restarted after a crash must be back within seconds, with the broker holding its
+    # backlog meanwhile: the system checks (URLconf, admin, models) take longer than the rest of its
+    # start. A deployment runs them once, before its processes start (migrate runs them).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
