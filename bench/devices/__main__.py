@@ -58,24 +58,23 @@ def _publish(
     seq_offset: int,
 ) -> None:
     """One publishing process: `count` messages over its devices, paced at `rate` per second."""
-    import paho.mqtt.client as mqtt
-
+    from bench.devices.publisher import RawPublisher
     from devices.mqtt import broker_address
 
     address = broker_address(url)
-    client = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5
+    client = RawPublisher(
+        host=address.host,
+        port=address.port,
+        client_id=f"bench-pub-{uuid.uuid4().hex[:8]}",
+        username=address.username or "",
+        password=address.password or "",
     )
-    client.max_inflight_messages_set(2000)
-    client.max_queued_messages_set(0)
-    client.connect(address.host, address.port, keepalive=60)
-    client.loop_start()
     seqs = dict.fromkeys(device_ids, seq_offset)
+    topics = {device_id: f"clusters/{slug}/devices/{device_id}/telemetry" for device_id in device_ids}
     bad = 0
     while time.time() < start_at:
         time.sleep(0.001)
     begin = time.monotonic()
-    infos = []
     for n in range(count):
         due = begin + n / rate
         pause = due - time.monotonic()
@@ -89,11 +88,10 @@ def _publish(
             values["undeclared_key"] = 1
             bad += 1
         payload = json.dumps({"ts": int(time.time() * 1000), "seq": seq, "values": values})
-        infos.append(client.publish(f"clusters/{slug}/devices/{device_id}/telemetry", payload, qos=1))
-    for info in infos:
-        info.wait_for_publish(timeout=120)
-    client.disconnect()
-    client.loop_stop()
+        client.publish(topics[device_id], payload.encode())
+    if not client.wait_for_acks(timeout=120):
+        raise RuntimeError(f"the broker acknowledged {client.acked} of {client.sent} messages")
+    client.close()
     queue.put({"published": count, "bad": bad, "seconds": time.monotonic() - begin})
 
 
